@@ -1,0 +1,1 @@
+"""Real-time lakehouse: shared, engine-agnostic code for the bundle's pipelines."""
