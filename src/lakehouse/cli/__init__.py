@@ -1,0 +1,1 @@
+"""The ``lakehouse`` command: run pipelines locally, query the warehouse, produce events."""

@@ -1,0 +1,147 @@
+"""``lakehouse``: the local runner (the main job), warehouse queries and event producers.
+
+Every expected failure (no Java, a bad path, an unknown pipeline, a malformed bundle, a failed run)
+ends with one ``error:`` line and a non-zero exit code, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from lakehouse.cli.render import format_rows, print_summary
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+kafka_app = typer.Typer(no_args_is_help=True, help="A local single-node Apache Kafka (KRaft).")
+produce_app = typer.Typer(no_args_is_help=True, help="Emit events as the squads' applications do.")
+app.add_typer(kafka_app, name="kafka")
+app.add_typer(produce_app, name="produce")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class UserError(Exception):
+    """A problem the user can fix; shown as one line."""
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def bundle_root() -> Path:
+    from lakehouse.local.bundle import find_bundle_root
+
+    return find_bundle_root(Path.cwd())
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UserError(f"--set expects KEY=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+@app.command()
+def run(
+    pipeline: Annotated[str, typer.Argument(help="Pipeline resource key, e.g. orders")],
+    landing: Annotated[Path | None, typer.Option(help="Landing folder (one sub-folder per entity)")] = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Recompute every table from scratch")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the graph without writing")] = False,
+    source: Annotated[str | None, typer.Option(help="Override lakehouse.source (files, kafka)")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a configuration key: KEY=VALUE")] = [],  # noqa: B006
+) -> None:
+    """Run a pipeline of the bundle locally and print what it wrote."""
+    from lakehouse.local import bundle
+    from lakehouse.local.engine import RunOptions, run_pipeline
+    from lakehouse.local.home import Home
+
+    root = bundle_root()
+    pipelines = bundle.pipelines(root)
+    if pipeline not in pipelines:
+        raise UserError(f"unknown pipeline {pipeline!r}; the bundle defines: {', '.join(sorted(pipelines))}")
+    if landing is not None and not landing.is_dir():
+        raise UserError(f"landing folder {landing} does not exist")
+    overrides = parse_overrides(set_)
+    if source:
+        overrides["lakehouse.source"] = source
+    options = RunOptions(landing=landing.resolve() if landing else None, full_refresh=full_refresh,
+                         dry_run=dry_run, overrides=overrides)
+    home = Home.from_env()
+    console.print(f"running [bold]{pipeline}[/] locally (home: {home.root})")
+    summary = run_pipeline(home, pipelines[pipeline], root, options, on_event=lambda line: console.print(line,
+                                                                                                    markup=False,
+                                                                                                    highlight=False))
+    print_summary(console, summary)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A Spark SQL query over the local warehouse")],
+    format: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json")] = OutputFormat.table,
+) -> None:
+    """Query the local warehouse."""
+    from lakehouse.local.warehouse import open_session
+
+    spark = open_session()
+    try:
+        frame = spark.sql(query)
+        rows = [tuple(row) for row in frame.collect()]
+        rendered = format_rows(frame.columns, rows, format.value)
+    finally:
+        spark.stop()
+    if isinstance(rendered, str):
+        print(rendered)
+    else:
+        console.print(rendered)
+
+
+@app.command()
+def tables() -> None:
+    """List the tables of the local warehouse."""
+    from lakehouse.local.warehouse import list_tables, open_session
+
+    spark = open_session()
+    try:
+        found = list_tables(spark)
+    finally:
+        spark.stop()
+    console.print(format_rows(["schema", "table", "kind"], found, "table"))
+
+
+def main() -> None:
+    """Entry point: known problems become one line on stderr and exit code 1."""
+    from lakehouse.errors import known_errors
+
+    try:
+        app(standalone_mode=False)
+    except known_errors() as error:
+        errors.print(f"error: {error}", markup=False, highlight=False)
+        log = getattr(error, "log", None)
+        if log:
+            errors.print(f"details: {log}", markup=False, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as error:  # click usage errors
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise

@@ -1,0 +1,142 @@
+"""Launches a pipeline on open-source Spark Declarative Pipelines, from its bundle resource.
+
+``lakehouse run`` -> :func:`run_pipeline`: resolve the bundle resource, write the open-source spec
+(``spark-pipeline.yml``) under ``LAKEHOUSE_HOME``, start ``spark-pipelines`` (its ``SparkPipelines``
+launcher, with :mod:`lakehouse.local.sdp_entry` as the Python side) and return the run summary.
+Spark's own output goes to a log file; the caller sees pipeline events and a clear error line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyspark
+import yaml
+
+from lakehouse.local import sdp_entry
+from lakehouse.local.bundle import LocalPipeline
+from lakehouse.local.home import (
+    DELTA_PACKAGE,
+    KAFKA_PACKAGE,
+    Home,
+    require_java,
+    session_confs,
+    static_confs,
+)
+
+EVENT_MARKERS = ("Flow ", "Run is ", "lakehouse: ", "Failed to resolve", "Error:")
+
+
+class PipelineFailed(RuntimeError):
+    """The pipeline run failed; the message is one line, the log file has the details."""
+
+    def __init__(self, message: str, log: Path) -> None:
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    landing: Path | None = None
+    full_refresh: bool = False
+    dry_run: bool = False
+    overrides: Mapping[str, str] | None = None
+
+
+def pipeline_configuration(pipeline: LocalPipeline, root: Path, options: RunOptions) -> dict[str, str]:
+    """The resource's configuration with local paths made absolute and the caller's overrides."""
+    configuration = dict(pipeline.configuration)
+    configuration.update(options.overrides or {})
+    landing = options.landing or Path(configuration.get("lakehouse.landing_path") or "landing")
+    if not landing.is_absolute():
+        landing = root / landing
+    configuration["lakehouse.landing_path"] = str(landing.resolve())
+    return configuration
+
+
+def prepare_landing(configuration: Mapping[str, str]) -> None:
+    """File streams need their folders to exist before the run starts, even when still empty."""
+    if configuration.get("lakehouse.source", "files") != "files":
+        return
+    landing = Path(configuration["lakehouse.landing_path"])
+    for entity in filter(None, (configuration.get("lakehouse.entities") or "").split(",")):
+        (landing / entity.strip()).mkdir(parents=True, exist_ok=True)
+
+
+def write_spec(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, str]) -> Path:
+    """The open-source spec; ``spark-pipelines run --spec`` would accept it as it is."""
+    folder = home.pipeline_dir(pipeline.key)
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "name": pipeline.name,
+        "storage": (folder / "storage").resolve().as_uri(),
+        "configuration": {**session_confs(), **configuration},
+        "libraries": [{"glob": {"include": f"{os.path.relpath(pipeline.folder, folder)}/**"}}],
+    }
+    path = folder / "spark-pipeline.yml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def packages_for(configuration: Mapping[str, str]) -> list[str]:
+    source = configuration.get("lakehouse.source", "files")
+    return [DELTA_PACKAGE, KAFKA_PACKAGE] if source in ("kafka", "eventhubs") else [DELTA_PACKAGE]
+
+
+def launch_command(spec: Path, pipeline: LocalPipeline, summary: Path, home: Home, options: RunOptions,
+                   packages: list[str]) -> list[str]:
+    spark_home = Path(pyspark.__file__).parent
+    command = [str(spark_home / "bin" / "spark-class"), "org.apache.spark.deploy.SparkPipelines",
+               sdp_entry.__file__]
+    for key, value in static_confs(home, packages).items():
+        command += ["--conf", f"{key}={value}"]
+    command += [str(spec), str(pipeline.folder), str(summary)]
+    if options.full_refresh:
+        command.append("--full-refresh")
+    if options.dry_run:
+        command.append("--dry-run")
+    return command
+
+
+def run_pipeline(
+    home: Home,
+    pipeline: LocalPipeline,
+    root: Path,
+    options: RunOptions,
+    on_event: Callable[[str], None] = lambda line: None,
+) -> dict[str, Any]:
+    """Run one pipeline locally and return its summary; raise :class:`PipelineFailed` on failure."""
+    require_java()
+    home.create()
+    configuration = pipeline_configuration(pipeline, root, options)
+    prepare_landing(configuration)
+    spec = write_spec(home, pipeline, configuration)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    log = home.logs / f"{pipeline.key}-{stamp}.log"
+    summary = home.runs / f"{pipeline.key}-{stamp}.json"
+    command = launch_command(spec, pipeline, summary, home, options, packages_for(configuration))
+    env = {**os.environ, "SPARK_HOME": str(Path(pyspark.__file__).parent), "PYSPARK_PYTHON": sys.executable,
+           "PYSPARK_DRIVER_PYTHON": sys.executable}
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=env, cwd=home.root)
+        assert process.stdout is not None
+        for line in process.stdout:
+            out.write(line)
+            if any(marker in line for marker in EVENT_MARKERS):
+                on_event(line.rstrip())
+        code = process.wait()
+    result = json.loads(summary.read_text()) if summary.exists() else {}
+    if code != 0 or "error" in result:
+        message = result.get("error") or f"spark-pipelines exited with code {code}"
+        raise PipelineFailed(message, log)
+    result["log"] = str(log)
+    return result

@@ -1,0 +1,94 @@
+"""The local warehouse's home (``LAKEHOUSE_HOME``, default ``.lakehouse/``) and its Spark settings.
+
+Static settings (catalog implementation, warehouse folder, extensions, jars) must be given when the
+JVM starts, so they are shared here by the pipeline launcher and the interactive session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyspark
+
+SPARK_VERSION = pyspark.__version__
+# delta-spark 4.4.1 (the Python package) is pinned; Maven Central serves the Spark 4.2 build of its
+# jars as 4.4.0, binary-compatible with it.
+DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
+KAFKA_PACKAGE = f"org.apache.spark:spark-sql-kafka-0-10_2.13:{SPARK_VERSION}"
+
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+
+
+class EnvironmentProblem(RuntimeError):
+    """Something the machine lacks (Java, a folder); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> Home:
+        return cls(Path(os.environ.get("LAKEHOUSE_HOME", ".lakehouse")).resolve())
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def metastore(self) -> Path:
+        return self.root / "metastore_db"
+
+    def pipeline_dir(self, name: str) -> Path:
+        return self.root / "pipelines" / name
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    def create(self) -> None:
+        for folder in (self.root, self.warehouse, self.logs, self.runs):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def static_confs(home: Home, packages: list[str]) -> dict[str, str]:
+    """Settings fixed at JVM start: a persistent Hive catalog (Derby) with Delta as the default."""
+    return {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(home.warehouse),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home.metastore};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home.root}",
+        "spark.jars.packages": ",".join(packages),
+        "spark.sql.extensions": DELTA_EXTENSION,
+        "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.memory": "2g",
+    }
+
+
+def session_confs() -> dict[str, str]:
+    """Runtime settings: Delta tables by default, small shuffles for a laptop, UTC everywhere."""
+    return {
+        "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+        "spark.sql.sources.default": "delta",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.databricks.delta.snapshotPartitions": "2",
+        "spark.sql.session.timeZone": "UTC",
+    }
+
+
+def require_java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise EnvironmentProblem("Java 17+ is required to run Spark locally: install a JDK or set JAVA_HOME")
+    return java

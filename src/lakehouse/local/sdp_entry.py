@@ -1,0 +1,136 @@
+"""Runs inside ``spark-pipelines`` (the ``SparkPipelines`` launcher) and executes one pipeline.
+
+It is the open-source CLI's ``run`` with two additions the local engine needs: the layer schemas are
+created first (``CREATE SCHEMA`` is refused inside pipeline definitions), and the layers are run one
+graph at a time in medallion order (see :mod:`lakehouse.local.layers` for why). At the end it writes
+a JSON summary - rows written per dataset, rows quarantined, failures per rule - that ``lakehouse
+run`` renders. Any failure is reduced to one readable line in that summary; the full trace stays in
+the run log.
+
+Usage (built by :mod:`lakehouse.local.engine`)::
+
+    spark-class org.apache.spark.deploy.SparkPipelines sdp_entry.py --conf ... \
+        SPEC PIPELINE_DIR SUMMARY_JSON [--full-refresh] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pyspark.pipelines import cli
+from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
+from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, handle_pipeline_events, start_run
+from pyspark.sql import SparkSession
+
+from lakehouse.compat import WARNINGS_ATTRIBUTE
+from lakehouse.local.layers import layer_files
+from lakehouse.local.summary import collect_summary, existing_tables, table_versions, user_message
+
+
+class RecordingRegistry(SparkConnectGraphElementRegistry):
+    """The stock registry, remembering the datasets declared and the warning rules of their flows."""
+
+    def __init__(self, spark: SparkSession, graph_id: str) -> None:
+        super().__init__(spark, graph_id)
+        self.outputs: list[str] = []
+        self.warnings: dict[str, dict[str, str]] = {}
+
+    def register_output(self, output: Any) -> None:
+        self.outputs.append(output.name)
+        super().register_output(output)
+
+    def register_flow(self, flow: Any) -> None:
+        warnings = getattr(flow.func, WARNINGS_ATTRIBUTE, None)
+        if warnings:
+            self.warnings[flow.target] = warnings
+        super().register_flow(flow)
+
+
+def session_for(spec: cli.PipelineSpec) -> SparkSession:
+    builder = SparkSession.builder
+    for key, value in spec.configuration.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def run_layer(
+    spark: SparkSession, spec: cli.PipelineSpec, file: Path, full_refresh: bool, dry: bool
+) -> RecordingRegistry:
+    """Register one layer's file as its own graph and run (or validate) it."""
+    layer_spec = cli.PipelineSpec(
+        name=spec.name,
+        storage=spec.storage,
+        catalog=spec.catalog,
+        database=spec.database,
+        configuration=spec.configuration,
+        libraries=[cli.LibrariesGlob(include=file.name)],
+    )
+    graph_id = create_dataflow_graph(
+        spark, default_catalog=spec.catalog, default_database=spec.database, sql_conf=spec.configuration
+    )
+    registry = RecordingRegistry(spark, graph_id)
+    cli.register_definitions(file.parent / "spark-pipeline.yml", registry, layer_spec, spark, graph_id)
+    events = start_run(
+        spark,
+        graph_id,
+        full_refresh=[],
+        full_refresh_all=full_refresh,
+        refresh=[],
+        dry=dry,
+        storage=spec.storage,
+    )
+    handle_pipeline_events(events)
+    return registry
+
+
+def layer_schemas(configuration: dict[str, str]) -> list[str]:
+    return [configuration.get(f"lakehouse.schema.{layer}", layer) for layer in ("bronze", "silver", "gold")]
+
+
+def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> dict[str, Any]:
+    spec = cli.load_pipeline_spec(spec_path)
+    configuration = dict(spec.configuration)
+    spark = session_for(spec)
+    started = time.time()
+    try:
+        for schema in layer_schemas(configuration):
+            spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
+        before = table_versions(spark, existing_tables(spark, layer_schemas(configuration)))
+        outputs: list[str] = []
+        warnings: dict[str, dict[str, str]] = {}
+        for layer, file in layer_files(pipeline_dir):
+            print(f"lakehouse: running layer {layer} ({file.name})", flush=True)
+            registry = run_layer(spark, spec, file, full_refresh, dry)
+            outputs += registry.outputs
+            warnings.update(registry.warnings)
+        seconds = time.time() - started
+        if dry:
+            return {"pipeline": spec.name, "dry_run": True, "datasets": outputs, "seconds": round(seconds, 1)}
+        return collect_summary(spark, spec.name, outputs, before, warnings, seconds)
+    finally:
+        spark.stop()
+
+
+def main(argv: list[str]) -> int:
+    spec_path, pipeline_dir, summary_path = Path(argv[0]), Path(argv[1]), Path(argv[2])
+    flags = set(argv[3:])
+    try:
+        result = run(spec_path, pipeline_dir, "--full-refresh" in flags, "--dry-run" in flags)
+        code = 0
+    except Exception as error:  # reduced to one line for the user; the trace is in the run log
+        import traceback
+
+        traceback.print_exc()
+        result = {"error": user_message(error)}
+        code = 1
+    summary_path.write_text(json.dumps(result, indent=2, default=str))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+

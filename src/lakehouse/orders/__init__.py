@@ -1,0 +1,1 @@
+"""The online shop's orders: order-line events from the shop's export, bronze -> silver -> gold."""

@@ -1,0 +1,148 @@
+"""Bronze streams: one function turns pipeline settings into the raw stream of an entity.
+
+Whatever the source (a landing folder, Kafka, Azure Event Hubs, Auto Loader), bronze has one fixed
+schema (:data:`BRONZE_COLUMNS`): the payload exactly as received plus where it came from. Silver
+parses ``raw_payload``; nothing is parsed, filtered or dropped here, so bronze keeps every record,
+malformed ones included.
+
+The option builders are pure and unit-tested with their exact dicts, including the ones only
+Databricks can run (Auto Loader, Event Hubs with a secret from a secret scope).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse import compat
+from lakehouse.settings import EventHubsSettings, KafkaSettings, SourceSettings
+
+BRONZE_COLUMNS = (
+    "raw_payload",
+    "kafka_key",
+    "topic",
+    "partition",
+    "offset",
+    "kafka_timestamp",
+    "file_path",
+    "file_modification_time",
+    "ingested_at",
+)
+
+# The Kafka login module is shaded on Databricks; open-source Spark uses the plain class name.
+DATABRICKS_PLAIN_LOGIN = "kafkashaded.org.apache.kafka.common.security.plain.PlainLoginModule"
+OSS_PLAIN_LOGIN = "org.apache.kafka.common.security.plain.PlainLoginModule"
+
+
+def kafka_options(kafka: KafkaSettings) -> dict[str, str]:
+    """Reader options for a plain Kafka topic; offsets and rate limits come from configuration."""
+    return {
+        "kafka.bootstrap.servers": kafka.bootstrap_servers,
+        "subscribe": kafka.topic,
+        "startingOffsets": kafka.starting_offsets,
+        "maxOffsetsPerTrigger": str(kafka.max_offsets_per_trigger),
+        "failOnDataLoss": str(kafka.fail_on_data_loss).lower(),
+    }
+
+
+def eventhubs_options(
+    hubs: EventHubsSettings, connection_string: str, login_module: str = DATABRICKS_PLAIN_LOGIN
+) -> dict[str, str]:
+    """Event Hubs through its Kafka endpoint: SASL_SSL/PLAIN with the connection string as password.
+
+    The connection string is an argument, fetched by :func:`lakehouse.compat.secret` from a secret
+    scope at run time: it never lives in YAML or in the repository.
+    """
+    jaas = f'{login_module} required username="$ConnectionString" password="{connection_string}";'
+    return {
+        "kafka.bootstrap.servers": hubs.bootstrap_servers,
+        "subscribe": hubs.hub,
+        "kafka.group.id": hubs.consumer_group,
+        "kafka.security.protocol": "SASL_SSL",
+        "kafka.sasl.mechanism": "PLAIN",
+        "kafka.sasl.jaas.config": jaas,
+        "kafka.request.timeout.ms": "60000",
+        "kafka.session.timeout.ms": "30000",
+        "startingOffsets": hubs.starting_offsets,
+        "maxOffsetsPerTrigger": str(hubs.max_offsets_per_trigger),
+        "failOnDataLoss": str(hubs.fail_on_data_loss).lower(),
+    }
+
+
+def autoloader_options(schema_location: str, schema_hints: str) -> dict[str, str]:
+    """Auto Loader (Databricks only): JSON with schema hints, rescued data and a tracked schema."""
+    return {
+        "cloudFiles.format": "json",
+        "cloudFiles.schemaLocation": schema_location,
+        "cloudFiles.schemaHints": schema_hints,
+        "cloudFiles.inferColumnTypes": "false",
+        "cloudFiles.schemaEvolutionMode": "rescue",
+        "rescuedDataColumn": "_rescued_data",
+    }
+
+
+def files_options(whole_files: bool) -> dict[str, str]:
+    """Spark's file stream over a landing folder: one record per line, or one per whole file."""
+    return {"wholetext": str(whole_files).lower(), "encoding": "UTF-8"}
+
+
+def landing_folder(source: SourceSettings, entity: str) -> str:
+    if not source.landing_path:
+        raise ValueError("lakehouse.landing_path is required for file sources")
+    return f"{source.landing_path.rstrip('/')}/{entity}"
+
+
+def read_bronze(
+    spark: SparkSession,
+    source: SourceSettings,
+    entity: str,
+    *,
+    whole_files: bool = False,
+    schema_hints: str = "",
+) -> DataFrame:
+    """The raw stream of ``entity`` in the bronze schema, whatever ``lakehouse.source`` says."""
+    ingested_at = F.current_timestamp()
+    if source.kind == "kafka" and source.kafka is not None:
+        raw = spark.readStream.format("kafka").options(**kafka_options(source.kafka)).load()
+        return kafka_to_bronze(raw, ingested_at)
+    if source.kind == "eventhubs" and source.eventhubs is not None:
+        hubs = source.eventhubs
+        connection = compat.secret(hubs.secret_scope, hubs.secret_key, env_var="EVENTHUBS_CONNECTION_STRING")
+        login = DATABRICKS_PLAIN_LOGIN if compat.on_databricks() else OSS_PLAIN_LOGIN
+        raw = spark.readStream.format("kafka").options(**eventhubs_options(hubs, connection, login)).load()
+        return kafka_to_bronze(raw, ingested_at)
+    folder = landing_folder(source, entity)
+    if source.kind == "autoloader":
+        return compat.autoloader_bronze(spark, folder, schema_hints, ingested_at)
+    raw = spark.readStream.format("text").options(**files_options(whole_files)).load(folder)
+    return text_to_bronze(raw, ingested_at)
+
+
+def kafka_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:
+    """Kafka records keep key, value, topic, partition, offset and the broker timestamp."""
+    return raw.select(
+        F.col("value").cast("string").alias("raw_payload"),
+        F.col("key").cast("string").alias("kafka_key"),
+        F.col("topic"),
+        F.col("partition").cast("int").alias("partition"),
+        F.col("offset").cast("bigint").alias("offset"),
+        F.col("timestamp").alias("kafka_timestamp"),
+        F.lit(None).cast("string").alias("file_path"),
+        F.lit(None).cast("timestamp").alias("file_modification_time"),
+        ingested_at.alias("ingested_at"),
+    )
+
+
+def text_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:
+    """Lines (or whole files) of a landing folder keep their file path and modification time."""
+    return raw.select(
+        F.col("value").alias("raw_payload"),
+        F.lit(None).cast("string").alias("kafka_key"),
+        F.lit(None).cast("string").alias("topic"),
+        F.lit(None).cast("int").alias("partition"),
+        F.lit(None).cast("bigint").alias("offset"),
+        F.lit(None).cast("timestamp").alias("kafka_timestamp"),
+        F.col("_metadata.file_path").alias("file_path"),
+        F.col("_metadata.file_modification_time").alias("file_modification_time"),
+        ingested_at.alias("ingested_at"),
+    )

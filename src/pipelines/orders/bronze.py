@@ -1,0 +1,16 @@
+"""Bronze: every order event as received, malformed ones included, with where it came from."""
+
+from pyspark import pipelines as dp
+
+from lakehouse.settings import PipelineSettings
+from lakehouse.sources import read_bronze
+
+settings = PipelineSettings.from_conf(spark.conf)
+
+
+@dp.table(
+    name=settings.layers.bronze_table("orders_raw"),
+    comment="Order-line events exactly as received (raw payload) with source metadata",
+)
+def orders_raw():
+    return read_bronze(spark, settings.source, "orders")

@@ -1,0 +1,26 @@
+"""Silver: typed, de-duplicated order lines; rejected records go to quarantine with their reasons."""
+
+from pyspark import pipelines as dp
+
+from lakehouse import compat
+from lakehouse.orders import silver as orders
+from lakehouse.settings import PipelineSettings, setting
+
+settings = PipelineSettings.from_conf(spark.conf)
+bronze = settings.layers.bronze_table("orders_raw")
+dedup_watermark = setting(spark.conf, "lakehouse.orders.dedup_watermark")
+
+
+@dp.table(name=settings.layers.silver_table("order_lines"), comment="Typed, de-duplicated order lines")
+@compat.expectations(drop=orders.ORDER_LINE_RULES, warn=orders.ORDER_LINE_WARNINGS)
+def order_lines():
+    parsed = orders.parse_order_events(spark.readStream.table(bronze))
+    return orders.to_order_lines(parsed, dedup_watermark)
+
+
+@dp.table(
+    name=settings.layers.silver_table("order_lines_quarantine"),
+    comment="Order events rejected by a rule: raw payload, failed rule names, source metadata",
+)
+def order_lines_quarantine():
+    return orders.to_order_line_quarantine(orders.parse_order_events(spark.readStream.table(bronze)))
