@@ -95,7 +95,7 @@ def launch_command(spec: Path, pipeline: LocalPipeline, summary: Path, home: Hom
                    packages: list[str]) -> list[str]:
     spark_home = Path(pyspark.__file__).parent
     command = [str(spark_home / "bin" / "spark-class"), "org.apache.spark.deploy.SparkPipelines",
-               sdp_entry.__file__]
+               sdp_entry.__file__, "--master", "local[2]"]
     for key, value in static_confs(home, packages).items():
         command += ["--conf", f"{key}={value}"]
     command += [str(spec), str(pipeline.folder), str(summary)]

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from chispa import assert_df_equality
+
+from lakehouse.orders import silver as orders
+from lakehouse.quality import keep_rejected, keep_valid
+from tests.unit.bronze import bronze_frame
+
+
+def event(**overrides: object) -> str:
+    base = {
+        "event_id": "e-1",
+        "event_time": "2019-12-09T10:15:00.123Z",
+        "TransactionNo": "581482",
+        "Date": "12/9/2019",
+        "ProductNo": "22485",
+        "ProductName": "Set Of 2 Wooden Market Crates",
+        "Price": 21.47,
+        "Quantity": 12,
+        "CustomerNo": "17490",
+        "Country": "United Kingdom",
+    }
+    base.update(overrides)
+    return json.dumps(base, ensure_ascii=False)
+
+
+SILVER_DDL = (
+    "event_id string, event_time timestamp, transaction_no string, is_cancellation boolean, order_date date, "
+    "product_no string, product_name string, unit_price decimal(12,2), quantity int, line_amount decimal(18,2), "
+    "customer_no string, country string"
+)
+
+
+def parsed_lines(spark, *payloads: str):
+    return orders.parse_order_events(bronze_frame(spark, payloads)).select(*orders.ORDER_LINE_COLUMNS)
+
+
+def failed(spark, *payloads: str) -> list[list[str]]:
+    parsed = orders.parse_order_events(bronze_frame(spark, payloads))
+    rejected = keep_rejected(parsed, orders.quarantine_rules())
+    return [sorted(row.failed_rules) for row in rejected.orderBy("offset").collect()]
+
+
+def test_a_valid_event_becomes_a_typed_line(spark):
+    got = parsed_lines(spark, event())
+    want = spark.createDataFrame(
+        [("e-1", datetime(2019, 12, 9, 10, 15, 0, 123000), "581482", False, date(2019, 12, 9), "22485",
+          "Set Of 2 Wooden Market Crates", Decimal("21.47"), 12, Decimal("257.64"), "17490", "United Kingdom")],
+        SILVER_DDL,
+    )
+    assert_df_equality(got, want, ignore_nullable=True)
+
+
+def test_cancellation_lines_are_negative(spark):
+    got = parsed_lines(spark, event(TransactionNo="C581484", Price=2.08, Quantity=-80995)).select(
+        "is_cancellation", "line_amount"
+    )
+    want = spark.createDataFrame([(True, Decimal("-168469.60"))], "is_cancellation boolean, line_amount decimal(18,2)")
+    assert_df_equality(got, want, ignore_nullable=True)
+
+
+def test_unicode_and_commas_in_names_are_kept_verbatim(spark):
+    name = "Crème Brûlée Set, Pink, 6 pcs — ☕"
+    got = parsed_lines(spark, event(ProductName=name)).select("product_name").collect()
+    assert got[0].product_name == name
+
+
+def test_valid_event_fails_no_rule(spark):
+    assert failed(spark, event()) == []
+
+
+def test_a_null_customer_is_only_a_warning(spark):
+    lines = parsed_lines(spark, event(CustomerNo=None))
+    assert keep_valid(lines, orders.ORDER_LINE_RULES).count() == 1
+    assert keep_rejected(lines, orders.ORDER_LINE_WARNINGS).collect()[0].failed_rules == ["customer_present"]
+
+
+def test_an_empty_customer_number_counts_as_missing(spark):
+    assert parsed_lines(spark, event(CustomerNo="")).collect()[0].customer_no is None
+
+
+def test_a_bad_date_is_rejected(spark):
+    assert failed(spark, event(Date="13/45/2019")) == [["order_date_parsable"]]
+
+
+def test_a_c_prefix_with_a_positive_quantity_is_rejected(spark):
+    assert failed(spark, event(TransactionNo="C581484", Quantity=3)) == [["cancellation_matches_sign"]]
+
+
+def test_a_negative_quantity_without_c_prefix_is_rejected(spark):
+    assert failed(spark, event(Quantity=-3)) == [["cancellation_matches_sign"]]
+
+
+def test_zero_price_and_zero_quantity_are_rejected(spark):
+    assert failed(spark, event(Price=0), event(Quantity=0)) == [
+        ["unit_price_positive"],
+        ["quantity_not_zero"],
+    ]
+
+
+def test_a_malformed_transaction_number_is_rejected(spark):
+    assert failed(spark, event(TransactionNo="12A456")) == [["transaction_no_format"]]
+
+
+def test_a_price_that_is_not_a_number_is_rejected(spark):
+    assert failed(spark, event(Price="twelve")) == [["unit_price_positive"]]
+
+
+def test_a_missing_transaction_number_is_rejected(spark):
+    payload = json.loads(event())
+    del payload["TransactionNo"]
+    assert failed(spark, json.dumps(payload)) == [["cancellation_matches_sign", "transaction_no_format"]]
+
+
+def test_unparsable_json_is_rejected_with_its_cause(spark):
+    reasons = failed(spark, "not json {")[0]
+    assert "payload_is_json_object" in reasons
+    assert "event_id_present" in reasons
+
+
+def test_quarantine_keeps_the_raw_payload_and_the_source(spark):
+    parsed = orders.parse_order_events(bronze_frame(spark, [event(), "garbage"]))
+    rows = orders.to_order_line_quarantine(parsed).collect()
+    assert len(rows) == 1
+    assert rows[0].raw_payload == "garbage"
+    assert rows[0].topic == "orders"
+    assert rows[0].offset == 1
+
+
+def test_transport_duplicates_are_removed_but_identical_events_are_kept(spark, tmp_path):
+    """Same event_id twice -> one line; same content under two event_ids -> two lines."""
+    folder = tmp_path / "bronze"
+    payloads = [event(event_id="a"), event(event_id="a"), event(event_id="b")]
+    bronze_frame(spark, payloads).write.parquet(str(folder))
+    stream = spark.readStream.schema(bronze_frame(spark, []).schema).parquet(str(folder))
+    lines = orders.to_order_lines(orders.parse_order_events(stream), "10 minutes")
+    query = lines.writeStream.format("memory").queryName("dedup_lines").trigger(availableNow=True).start()
+    query.awaitTermination()
+    got = sorted(row.event_id for row in spark.table("dedup_lines").collect())
+    assert got == ["a", "b"]
