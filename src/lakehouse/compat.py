@@ -62,7 +62,11 @@ def _native_expectations(query: QueryFunction, drop: Rules, warn: Rules, fail: R
     from pyspark import pipelines as dp  # Databricks' module; imported only where it runs
 
     decorated: Any = query
-    for rules, native in ((warn, dp.expect_all), (drop, dp.expect_all_or_drop), (fail, dp.expect_all_or_fail)):
+    for rules, native in (
+        (warn, dp.expect_all),
+        (drop, dp.expect_all_or_drop),
+        (fail, dp.expect_all_or_fail),
+    ):
         if rules:
             decorated = native({name: null_safe(expr) for name, expr in rules.items()})(decorated)
     return decorated
@@ -111,7 +115,9 @@ def secret(scope: str, key: str, env_var: str | None = None) -> str:
 def autoloader_bronze(spark: SparkSession, folder: str, schema_hints: str, ingested_at: Column) -> DataFrame:
     """Auto Loader into the bronze schema; the payload is the record re-serialised with rescued data."""
     if not on_databricks():
-        raise NotOnDatabricksError("Auto Loader (source=autoloader) runs only on Databricks; use source=files")
+        raise NotOnDatabricksError(
+            "Auto Loader (source=autoloader) runs only on Databricks; use source=files"
+        )
     from lakehouse.sources import autoloader_options
 
     schema_location = f"{folder.rstrip('/')}/_schemas"

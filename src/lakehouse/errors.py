@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def known_errors() -> tuple[type[BaseException], ...]:
     from lakehouse.cli.app import UserError
+    from lakehouse.cli.produce import ProduceError
     from lakehouse.compat import NotOnDatabricksError
     from lakehouse.local.bundle import BundleError
     from lakehouse.local.engine import PipelineFailed
@@ -13,8 +14,16 @@ def known_errors() -> tuple[type[BaseException], ...]:
     from lakehouse.settings import SettingsError
 
     found: list[type[BaseException]] = [
-        UserError, NotOnDatabricksError, BundleError, PipelineFailed, EnvironmentProblem, LayoutError,
-        SettingsError, FileNotFoundError, ValueError,
+        UserError,
+        ProduceError,
+        NotOnDatabricksError,
+        BundleError,
+        PipelineFailed,
+        EnvironmentProblem,
+        LayoutError,
+        SettingsError,
+        FileNotFoundError,
+        ValueError,
     ]
     try:
         from lakehouse.kafka.broker import BrokerError

@@ -40,9 +40,7 @@ def failed_rules(rules: Rules) -> Column:
     """
     if not rules:
         return F.array().cast("array<string>")
-    candidates = F.array(
-        *[F.when(~F.expr(null_safe(expr)), F.lit(name)) for name, expr in rules.items()]
-    )
+    candidates = F.array(*[F.when(~F.expr(null_safe(expr)), F.lit(name)) for name, expr in rules.items()])
     return F.filter(candidates, lambda name: name.isNotNull())
 
 

@@ -174,7 +174,8 @@ def _stream_position(get: ConfGetter) -> dict[str, object]:
     return {
         "starting_offsets": required(get, "lakehouse.kafka.starting_offsets"),
         "max_offsets_per_trigger": as_int(
-            required(get, "lakehouse.kafka.max_offsets_per_trigger"), "lakehouse.kafka.max_offsets_per_trigger"
+            required(get, "lakehouse.kafka.max_offsets_per_trigger"),
+            "lakehouse.kafka.max_offsets_per_trigger",
         ),
         "fail_on_data_loss": as_bool(
             required(get, "lakehouse.kafka.fail_on_data_loss"), "lakehouse.kafka.fail_on_data_loss"

@@ -16,10 +16,24 @@ LINES_DDL = (
 D = date(2019, 12, 9)
 
 
-def line(event_id, minute, txn, qty, price, customer="17490", country="United Kingdom", product="22485", second=0):
+def line(
+    event_id, minute, txn, qty, price, customer="17490", country="United Kingdom", product="22485", second=0
+):
     amount = (Decimal(price) * qty).quantize(Decimal("0.01"))
-    return (event_id, datetime(2019, 12, 9, 10, minute, second), txn, txn.startswith("C"), D, product,
-            f"Product {product}", Decimal(price), qty, amount, customer, country)
+    return (
+        event_id,
+        datetime(2019, 12, 9, 10, minute, second),
+        txn,
+        txn.startswith("C"),
+        D,
+        product,
+        f"Product {product}",
+        Decimal(price),
+        qty,
+        amount,
+        customer,
+        country,
+    )
 
 
 def test_daily_sales_separate_sales_from_cancellations(spark):
@@ -49,18 +63,29 @@ def test_a_day_with_only_cancellations_has_zero_sales(spark):
     lines = spark.createDataFrame([line("1", 0, "C581484", -2, "10.00")], LINES_DDL)
     row = gold.aggregate_daily_sales(lines).collect()[0]
     assert (row.orders, row.units, row.gross_revenue, row.cancelled_amount, row.net_revenue) == (
-        0, 0, Decimal("0.00"), Decimal("20.00"), Decimal("-20.00"))
+        0,
+        0,
+        Decimal("0.00"),
+        Decimal("20.00"),
+        Decimal("-20.00"),
+    )
 
 
 def test_product_sales_net_out_returns(spark):
     lines = spark.createDataFrame(
-        [line("1", 0, "581482", 5, "2.00"), line("2", 1, "C581490", -2, "2.00"), line("3", 1, "581491", 1, "9.99",
-                                                                                     product="84029E")],
+        [
+            line("1", 0, "581482", 5, "2.00"),
+            line("2", 1, "C581490", -2, "2.00"),
+            line("3", 1, "581491", 1, "9.99", product="84029E"),
+        ],
         LINES_DDL,
     )
     got = gold.aggregate_product_sales(lines).orderBy("product_no")
     want = spark.createDataFrame(
-        [("22485", "Product 22485", 1, 5, 2, Decimal("6.00")), ("84029E", "Product 84029E", 1, 1, 0, Decimal("9.99"))],
+        [
+            ("22485", "Product 22485", 1, 5, 2, Decimal("6.00")),
+            ("84029E", "Product 84029E", 1, 1, 0, Decimal("9.99")),
+        ],
         "product_no string, product_name string, orders bigint, units_sold bigint, units_cancelled bigint, "
         "net_revenue decimal(18,2)",
     )
@@ -97,8 +122,13 @@ def test_sales_per_minute_closes_windows_behind_the_watermark(spark, tmp_path):
     spark.createDataFrame(rows, LINES_DDL).write.parquet(str(folder))
     stream = spark.readStream.schema(LINES_DDL).parquet(str(folder))
     panel = gold.aggregate_sales_per_minute(stream, "1 minute")
-    query = panel.writeStream.format("memory").queryName("panel").outputMode("append").trigger(
-        availableNow=True).start()
+    query = (
+        panel.writeStream.format("memory")
+        .queryName("panel")
+        .outputMode("append")
+        .trigger(availableNow=True)
+        .start()
+    )
     query.awaitTermination()
     got = spark.table("panel").orderBy("window_start")
     want = spark.createDataFrame(

@@ -48,8 +48,22 @@ def failed(spark, *payloads: str) -> list[list[str]]:
 def test_a_valid_event_becomes_a_typed_line(spark):
     got = parsed_lines(spark, event())
     want = spark.createDataFrame(
-        [("e-1", datetime(2019, 12, 9, 10, 15, 0, 123000), "581482", False, date(2019, 12, 9), "22485",
-          "Set Of 2 Wooden Market Crates", Decimal("21.47"), 12, Decimal("257.64"), "17490", "United Kingdom")],
+        [
+            (
+                "e-1",
+                datetime(2019, 12, 9, 10, 15, 0, 123000),
+                "581482",
+                False,
+                date(2019, 12, 9),
+                "22485",
+                "Set Of 2 Wooden Market Crates",
+                Decimal("21.47"),
+                12,
+                Decimal("257.64"),
+                "17490",
+                "United Kingdom",
+            )
+        ],
         SILVER_DDL,
     )
     assert_df_equality(got, want, ignore_nullable=True)
@@ -59,7 +73,9 @@ def test_cancellation_lines_are_negative(spark):
     got = parsed_lines(spark, event(TransactionNo="C581484", Price=2.08, Quantity=-80995)).select(
         "is_cancellation", "line_amount"
     )
-    want = spark.createDataFrame([(True, Decimal("-168469.60"))], "is_cancellation boolean, line_amount decimal(18,2)")
+    want = spark.createDataFrame(
+        [(True, Decimal("-168469.60"))], "is_cancellation boolean, line_amount decimal(18,2)"
+    )
     assert_df_equality(got, want, ignore_nullable=True)
 
 

@@ -7,13 +7,14 @@ ends with one ``error:`` line and a non-zero exit code, never a stack trace.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from lakehouse.cli.produce import register as register_producers
 from lakehouse.cli.render import format_rows, print_summary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -21,6 +22,7 @@ kafka_app = typer.Typer(no_args_is_help=True, help="A local single-node Apache K
 produce_app = typer.Typer(no_args_is_help=True, help="Emit events as the squads' applications do.")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(produce_app, name="produce")
+register_producers(produce_app)
 
 console = Console()
 errors = Console(stderr=True)
@@ -30,7 +32,7 @@ class UserError(Exception):
     """A problem the user can fix; shown as one line."""
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -56,7 +58,9 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 def run(
     pipeline: Annotated[str, typer.Argument(help="Pipeline resource key, e.g. orders")],
     landing: Annotated[Path | None, typer.Option(help="Landing folder (one sub-folder per entity)")] = None,
-    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Recompute every table from scratch")] = False,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Recompute every table from scratch")
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the graph without writing")] = False,
     source: Annotated[str | None, typer.Option(help="Override lakehouse.source (files, kafka)")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a configuration key: KEY=VALUE")] = [],  # noqa: B006
@@ -75,13 +79,21 @@ def run(
     overrides = parse_overrides(set_)
     if source:
         overrides["lakehouse.source"] = source
-    options = RunOptions(landing=landing.resolve() if landing else None, full_refresh=full_refresh,
-                         dry_run=dry_run, overrides=overrides)
+    options = RunOptions(
+        landing=landing.resolve() if landing else None,
+        full_refresh=full_refresh,
+        dry_run=dry_run,
+        overrides=overrides,
+    )
     home = Home.from_env()
     console.print(f"running [bold]{pipeline}[/] locally (home: {home.root})")
-    summary = run_pipeline(home, pipelines[pipeline], root, options, on_event=lambda line: console.print(line,
-                                                                                                    markup=False,
-                                                                                                    highlight=False))
+    summary = run_pipeline(
+        home,
+        pipelines[pipeline],
+        root,
+        options,
+        on_event=lambda line: console.print(line, markup=False, highlight=False),
+    )
     print_summary(console, summary)
 
 
@@ -117,6 +129,41 @@ def tables() -> None:
     finally:
         spark.stop()
     console.print(format_rows(["schema", "table", "kind"], found, "table"))
+
+
+def broker_home() -> Path:
+    from lakehouse.local.home import Home
+
+    return Home.from_env().root
+
+
+@kafka_app.command("start")
+def kafka_start(port: Annotated[int, typer.Option(help="PLAINTEXT port on 127.0.0.1")] = 9092) -> None:
+    """Start the broker (harmless when it already runs); the first start downloads its jars."""
+    from lakehouse.kafka import broker
+
+    found = broker.start(broker_home(), port=port)
+    console.print(f"kafka listening on {found.bootstrap} (pid {found.pid}, log {found.log_file})")
+
+
+@kafka_app.command("stop")
+def kafka_stop() -> None:
+    """Stop the broker."""
+    from lakehouse.kafka import broker
+
+    console.print("kafka stopped" if broker.stop(broker_home()) else "kafka was not running")
+
+
+@kafka_app.command("status")
+def kafka_status() -> None:
+    """Say whether the broker runs and where it listens."""
+    from lakehouse.kafka import broker
+
+    found = broker.status(broker_home())
+    if found is None:
+        console.print("kafka is not running")
+        raise typer.Exit(1)
+    console.print(f"kafka listening on {found.bootstrap} (pid {found.pid}, data {found.data_dir})")
 
 
 def main() -> None:

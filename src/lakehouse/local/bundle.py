@@ -94,9 +94,14 @@ def _resolve_pipeline(
         str(k): resolve(_text(v), values, root, f"{path.name}: {key}.configuration.{k}")
         for k, v in (spec.get("configuration") or {}).items()
     }
-    catalog = resolve(str(spec["catalog"]), values, root, f"{path.name}: {key}.catalog") if "catalog" in spec else None
-    return LocalPipeline(key=key, name=str(spec.get("name", key)), folder=folder, configuration=configuration,
-                         catalog=catalog)
+    catalog = (
+        resolve(str(spec["catalog"]), values, root, f"{path.name}: {key}.catalog")
+        if "catalog" in spec
+        else None
+    )
+    return LocalPipeline(
+        key=key, name=str(spec.get("name", key)), folder=folder, configuration=configuration, catalog=catalog
+    )
 
 
 def resolve(text: str, values: dict[str, str], root: Path, where: str) -> str:

@@ -91,11 +91,17 @@ def packages_for(configuration: Mapping[str, str]) -> list[str]:
     return [DELTA_PACKAGE, KAFKA_PACKAGE] if source in ("kafka", "eventhubs") else [DELTA_PACKAGE]
 
 
-def launch_command(spec: Path, pipeline: LocalPipeline, summary: Path, home: Home, options: RunOptions,
-                   packages: list[str]) -> list[str]:
+def launch_command(
+    spec: Path, pipeline: LocalPipeline, summary: Path, home: Home, options: RunOptions, packages: list[str]
+) -> list[str]:
     spark_home = Path(pyspark.__file__).parent
-    command = [str(spark_home / "bin" / "spark-class"), "org.apache.spark.deploy.SparkPipelines",
-               sdp_entry.__file__, "--master", "local[2]"]
+    command = [
+        str(spark_home / "bin" / "spark-class"),
+        "org.apache.spark.deploy.SparkPipelines",
+        sdp_entry.__file__,
+        "--remote",
+        "local[2]",
+    ]
     for key, value in static_confs(home, packages).items():
         command += ["--conf", f"{key}={value}"]
     command += [str(spec), str(pipeline.folder), str(summary)]
@@ -104,6 +110,14 @@ def launch_command(spec: Path, pipeline: LocalPipeline, summary: Path, home: Hom
     if options.dry_run:
         command.append("--dry-run")
     return command
+
+
+def last_error_line(log: Path) -> str | None:
+    """The last exception message in a log, for failures before the Python side could report."""
+    for line in reversed(log.read_text(errors="replace").splitlines()):
+        if ("Exception" in line or "Error" in line) and not line.startswith(("\t", " ")):
+            return line.split(": ", 1)[-1].strip() or None
+    return None
 
 
 def run_pipeline(
@@ -123,11 +137,16 @@ def run_pipeline(
     log = home.logs / f"{pipeline.key}-{stamp}.log"
     summary = home.runs / f"{pipeline.key}-{stamp}.json"
     command = launch_command(spec, pipeline, summary, home, options, packages_for(configuration))
-    env = {**os.environ, "SPARK_HOME": str(Path(pyspark.__file__).parent), "PYSPARK_PYTHON": sys.executable,
-           "PYSPARK_DRIVER_PYTHON": sys.executable}
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(Path(pyspark.__file__).parent),
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+    }
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   env=env, cwd=home.root)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=home.root
+        )
         assert process.stdout is not None
         for line in process.stdout:
             out.write(line)
@@ -136,7 +155,7 @@ def run_pipeline(
         code = process.wait()
     result = json.loads(summary.read_text()) if summary.exists() else {}
     if code != 0 or "error" in result:
-        message = result.get("error") or f"spark-pipelines exited with code {code}"
+        message = result.get("error") or last_error_line(log) or f"spark-pipelines exited with code {code}"
         raise PipelineFailed(message, log)
     result["log"] = str(log)
     return result

@@ -73,9 +73,7 @@ def warning_counts(
     """Rows kept despite a warning rule (on Databricks the event log shows these)."""
     if not warnings:
         return {}
-    counts = ", ".join(
-        f"count_if(NOT {null_safe(expr)}) AS `{name}`" for name, expr in warnings.items()
-    )
+    counts = ", ".join(f"count_if(NOT {null_safe(expr)}) AS `{name}`" for name, expr in warnings.items())
     row = spark.sql(f"SELECT {counts} FROM ({_between(table, before, after)})").collect()[0]
     return {name: int(row[name]) for name in warnings}
 
@@ -101,7 +99,12 @@ def collect_summary(
             entry["warnings"] = warning_counts(spark, table, table_warnings, since, after)
         datasets.append(entry)
     quarantined = sum(d["rows_written"] for d in datasets if d["dataset"].endswith(QUARANTINE_SUFFIX))
-    return {"pipeline": pipeline, "seconds": round(seconds, 1), "quarantined": quarantined, "datasets": datasets}
+    return {
+        "pipeline": pipeline,
+        "seconds": round(seconds, 1),
+        "quarantined": quarantined,
+        "datasets": datasets,
+    }
 
 
 def user_message(error: BaseException) -> str:

@@ -1,0 +1,88 @@
+"""``lakehouse produce``: emit events as the squads' applications would, to a folder or a broker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+class ProduceError(ValueError):
+    """Bad producer arguments; shown as one line."""
+
+
+def deliver(
+    events: Iterable[dict],
+    to_dir: Path | None,
+    to: str | None,
+    key: Callable[[dict], str],
+    rate: float | None,
+    prefix: str,
+) -> None:
+    """Write events to a landing folder (JSON lines) or send them to Kafka / Event Hubs."""
+    if (to_dir is None) == (to is None):
+        raise ProduceError("give exactly one of --to-dir DIR or --to kafka://HOST:PORT/TOPIC")
+    if to_dir is not None:
+        from lakehouse.produce.orders import write_jsonl
+
+        items = list(events)
+        files = write_jsonl(_paced(items, rate), to_dir, prefix=prefix)
+        console.print(f"wrote {len(items)} events to {len(files)} file(s) in {to_dir}")
+        return
+    from lakehouse.produce.kafka_sink import send
+
+    report = send(events, to, key=key, rate=rate)
+    status = "interrupted: " if report.interrupted else ""
+    console.print(f"{status}sent {report.sent}, failed {report.failed}, {report.rate:,.0f} events/s")
+    if report.failed:
+        raise ProduceError(f"{report.failed} events were not delivered: {report.first_error}")
+
+
+def _paced(items: list[dict], rate: float | None) -> Iterator[dict]:
+    if not rate:
+        yield from items
+        return
+    import time
+
+    started = time.monotonic()
+    for index, item in enumerate(items):
+        delay = started + index / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        yield item
+
+
+def register(produce_app: typer.Typer) -> None:
+    @produce_app.command("orders")
+    def orders(
+        from_csv: Annotated[Path | None, typer.Option("--from-csv", help="The shop's CSV export")] = None,
+        synthetic: Annotated[int | None, typer.Option(help="Generate N synthetic order lines")] = None,
+        to_dir: Annotated[Path | None, typer.Option("--to-dir", help="Landing folder for JSON lines")] = None,
+        to: Annotated[
+            str | None, typer.Option(help="kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB")
+        ] = None,
+        seed: Annotated[int, typer.Option(help="Seed for ids, times and synthetic data")] = 42,
+        rate: Annotated[
+            float | None, typer.Option(help="Events per second (default: as fast as possible)")
+        ] = None,
+        limit: Annotated[int | None, typer.Option(help="Send at most N events")] = None,
+    ) -> None:
+        """Order-line events from the shop's CSV export or synthetic data."""
+        from lakehouse.produce.orders import events_from_csv, synthetic_orders
+
+        if (from_csv is None) == (synthetic is None):
+            raise ProduceError("give exactly one of --from-csv FILE or --synthetic N")
+        events = (
+            events_from_csv(from_csv, seed=seed) if from_csv else synthetic_orders(synthetic or 0, seed=seed)
+        )
+        if limit is not None:
+            events = islice(events, limit)
+        deliver(
+            events, to_dir, to, key=lambda e: str(e.get("TransactionNo") or ""), rate=rate, prefix="orders"
+        )

@@ -1,0 +1,48 @@
+"""Drives the real local engine from tests: the `lakehouse` command and warehouse queries."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
+
+_DUMP = """
+import json, sys
+from lakehouse.local.warehouse import open_session
+spark = open_session()
+out = {}
+for name, query in json.loads(sys.argv[1]).items():
+    out[name] = [row.asDict(recursive=True) for row in spark.sql(query).collect()]
+spark.stop()
+print("RESULT=" + json.dumps(out, default=str))
+"""
+
+
+def lakehouse(home: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """Run the `lakehouse` command as a user would, in the project folder, with its own home."""
+    env = {**os.environ, "LAKEHOUSE_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run(
+        [LAKEHOUSE, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def query(home: Path, **queries: str) -> dict[str, list[dict[str, Any]]]:
+    """Run several SQL queries over the local warehouse in one Spark session."""
+    env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-c", _DUMP, json.dumps(queries)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT=")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    return json.loads(lines[-1].removeprefix("RESULT="))

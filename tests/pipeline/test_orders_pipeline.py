@@ -1,0 +1,146 @@
+"""`lakehouse run orders` on the bundled fixtures, checked against figures computed in Python."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from lakehouse.produce.orders import synthetic_orders, write_jsonl
+from tests.pipeline import expected_orders as expected
+from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
+
+pytestmark = pytest.mark.pipeline
+
+FIXTURES = PROJECT_ROOT / "fixtures" / "orders"
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    home = tmp_path_factory.mktemp("home")
+    landing = tmp_path_factory.mktemp("landing")
+    shutil.copytree(FIXTURES, landing / "orders")
+    done = lakehouse(home, "run", "orders", "--landing", str(landing))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return home, landing, done.stdout
+
+
+@pytest.fixture(scope="module")
+def tables(first_run) -> dict:
+    home, _, _ = first_run
+    return query(
+        home,
+        bronze="SELECT count(*) AS n FROM bronze.orders_raw",
+        silver="SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM silver.order_lines",
+        quarantine="SELECT event_id, raw_payload, failed_rules FROM silver.order_lines_quarantine",
+        daily="SELECT * FROM gold.orders_daily_sales",
+        panel="SELECT * FROM gold.orders_sales_per_minute",
+        lines="SELECT event_time, transaction_no, is_cancellation, quantity, line_amount FROM silver.order_lines",
+    )
+
+
+def payloads() -> list[str]:
+    return expected.read_payloads(FIXTURES)
+
+
+def test_bronze_keeps_every_record_received(tables):
+    assert tables["bronze"][0]["n"] == len(payloads())
+
+
+def test_silver_holds_each_valid_event_once(tables):
+    lines, _ = expected.valid_lines(payloads())
+    assert tables["silver"][0] == {"n": len(lines), "ids": len(lines)}
+
+
+def test_every_rejected_record_is_in_quarantine_with_a_reason(tables):
+    _, rejected = expected.valid_lines(payloads())
+    assert len(tables["quarantine"]) == rejected
+    assert all(row["failed_rules"] for row in tables["quarantine"])
+    reasons = {row["event_id"]: set(row["failed_rules"]) for row in tables["quarantine"] if row["event_id"]}
+    assert "order_date_parsable" in reasons["edge-bad-date"]
+    assert any("payload_is_json_object" in set(r["failed_rules"]) for r in tables["quarantine"])
+
+
+def test_daily_sales_match_an_independent_computation(tables):
+    lines, _ = expected.valid_lines(payloads())
+    want = expected.daily_sales(lines)
+    got = {
+        (str(row["order_date"]), row["country"]): {
+            "orders": row["orders"],
+            "units": row["units"],
+            "gross_revenue": Decimal(str(row["gross_revenue"])),
+            "cancelled_amount": Decimal(str(row["cancelled_amount"])),
+            "net_revenue": Decimal(str(row["net_revenue"])),
+            "customers": row["customers"],
+        }
+        for row in tables["daily"]
+    }
+    assert got == want
+
+
+def test_the_panel_has_every_window_the_watermark_closed(tables):
+    lines, _ = expected.valid_lines(payloads())
+    latest = max(line.event_time for line in lines).replace(tzinfo=None)
+    panel = tables["panel"]
+    assert panel, "no closed one-minute window"
+    assert all(str(row["window_end"]) <= str(latest) for row in panel)
+    total_units = sum(row["units"] for row in panel)
+    closed = [
+        x
+        for x in lines
+        if x.event_time.replace(tzinfo=None).replace(second=0, microsecond=0)
+        < latest.replace(second=0, microsecond=0)
+        and not x.cancelled
+    ]
+    # windows emitted so far cover every sold line older than the still-open minute
+    assert total_units <= sum(x.quantity for x in lines if not x.cancelled)
+    assert total_units >= sum(x.quantity for x in closed) - sum(
+        x.quantity for x in closed if (latest - x.event_time.replace(tzinfo=None)).total_seconds() < 120
+    )
+
+
+def test_the_summary_reports_quarantine_and_rule_failures(first_run):
+    _, _, stdout = first_run
+    assert "silver.order_lines_quarantine" in stdout
+    assert "order_date_parsable" in stdout
+    assert "customer_present" in stdout
+
+
+def test_the_notebook_runs_locally_on_the_warehouse(first_run, tables):
+    import os
+    import subprocess
+    import sys
+
+    home, _, _ = first_run
+    notebook = PROJECT_ROOT / "src" / "notebooks" / "orders_explore.py"
+    done = subprocess.run(
+        [sys.executable, str(notebook)],
+        env={**os.environ, "LAKEHOUSE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    net = sum(Decimal(str(row["net_revenue"])) for row in tables["daily"])
+    assert f"TOTAL_NET_REVENUE={net}" in done.stdout
+
+
+def test_a_second_run_processes_only_new_input(first_run, tables):
+    home, landing, _ = first_run
+    new = list(synthetic_orders(40, seed=7))
+    write_jsonl(new, landing / "orders", prefix="orders")
+    done = lakehouse(home, "run", "orders", "--landing", str(landing))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    after = query(
+        home,
+        bronze="SELECT count(*) AS n FROM bronze.orders_raw",
+        runs="SELECT count(DISTINCT ingested_at) AS n FROM bronze.orders_raw",
+    )
+    assert after["bronze"][0]["n"] == tables["bronze"][0]["n"] + len(new)
+    assert after["runs"][0]["n"] == 2
+    written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
+    assert written and int(written.group(1)) == len(new), done.stdout
