@@ -1,0 +1,76 @@
+"""Fixtures for tests that need the real local Kafka broker (``lakehouse.kafka``).
+
+One broker per test session: a JVM start costs seconds, so tests share it and keep
+apart by using their own uniquely named topics.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
+
+from lakehouse.kafka import BrokerStatus, start, stop
+
+
+def free_port() -> int:
+    """An unused loopback port, so tests never clash with a developer's broker on 9092."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the broker, so ``-m "not kafka"`` reliably skips them all."""
+    for item in items:
+        if "kafka_broker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kafka)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerStatus]:
+    """A running broker in a throwaway home on a free port; stopped when the session ends."""
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed: the local Kafka broker needs Java 17+")
+    home: Path = tmp_path_factory.mktemp("kafka-home")
+    broker = start(home, free_port())
+    yield broker
+    stop(home)
+
+
+@pytest.fixture
+def topic() -> str:
+    """A fresh topic name per test: the broker auto-creates it (3 partitions) on first write."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def consume(kafka_broker: BrokerStatus) -> Callable[..., list[Message]]:
+    """A function reading ``expected`` messages of a topic back from the session broker."""
+
+    def consume_all(topic: str, expected: int, timeout: float = 30.0) -> list[Message]:
+        """Read from every partition from the beginning; partitions are assigned directly
+        (no consumer group), which skips the group join and keeps tests fast."""
+        consumer = Consumer(
+            {"bootstrap.servers": kafka_broker.bootstrap, "group.id": "tests", "enable.auto.commit": False}
+        )
+        try:
+            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+            messages: list[Message] = []
+            deadline = time.monotonic() + timeout
+            while len(messages) < expected and time.monotonic() < deadline:
+                msg = consumer.poll(0.5)
+                if msg is not None and msg.error() is None:
+                    messages.append(msg)
+            return messages
+        finally:
+            consumer.close()
+
+    return consume_all
