@@ -8,7 +8,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
     from lakehouse.cli.produce import ProduceError
     from lakehouse.compat import NotOnDatabricksError
     from lakehouse.local.bundle import BundleError
-    from lakehouse.local.engine import PipelineFailed
+    from lakehouse.local.engine import PipelineFailed, SourceUnavailable
     from lakehouse.local.home import EnvironmentProblem
     from lakehouse.local.layers import LayoutError
     from lakehouse.settings import SettingsError
@@ -19,6 +19,7 @@ def known_errors() -> tuple[type[BaseException], ...]:
         NotOnDatabricksError,
         BundleError,
         PipelineFailed,
+        SourceUnavailable,
         EnvironmentProblem,
         LayoutError,
         SettingsError,

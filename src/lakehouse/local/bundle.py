@@ -82,9 +82,7 @@ def pipelines(root: Path, target: str = LOCAL_TARGET) -> dict[str, LocalPipeline
     return found
 
 
-def _resolve_pipeline(
-    root: Path, path: Path, key: str, spec: dict[str, Any], values: dict[str, str]
-) -> LocalPipeline:
+def _resolve_pipeline(root: Path, path: Path, key: str, spec: dict[str, Any], values: dict[str, str]) -> LocalPipeline:
     libraries = spec.get("libraries") or []
     globs = [lib["glob"]["include"] for lib in libraries if "glob" in lib]
     if len(globs) != 1 or not globs[0].endswith("/**"):
@@ -94,11 +92,7 @@ def _resolve_pipeline(
         str(k): resolve(_text(v), values, root, f"{path.name}: {key}.configuration.{k}")
         for k, v in (spec.get("configuration") or {}).items()
     }
-    catalog = (
-        resolve(str(spec["catalog"]), values, root, f"{path.name}: {key}.catalog")
-        if "catalog" in spec
-        else None
-    )
+    catalog = resolve(str(spec["catalog"]), values, root, f"{path.name}: {key}.catalog") if "catalog" in spec else None
     return LocalPipeline(
         key=key, name=str(spec.get("name", key)), folder=folder, configuration=configuration, catalog=catalog
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +34,10 @@ from lakehouse.local.home import (
 )
 
 EVENT_MARKERS = ("Flow ", "Run is ", "lakehouse: ", "Failed to resolve", "Error:")
+
+
+class SourceUnavailable(RuntimeError):
+    """The pipeline's source cannot be reached; nothing was run."""
 
 
 class PipelineFailed(RuntimeError):
@@ -69,6 +74,24 @@ def prepare_landing(configuration: Mapping[str, str]) -> None:
     landing = Path(configuration["lakehouse.landing_path"])
     for entity in filter(None, (configuration.get("lakehouse.entities") or "").split(",")):
         (landing / entity.strip()).mkdir(parents=True, exist_ok=True)
+
+
+def check_source_reachable(configuration: Mapping[str, str], timeout: float = 3.0) -> None:
+    """Fail fast when a local Kafka source is down, instead of Spark retrying for minutes.
+
+    Nothing has been written when this fails, so a later run starts from the same offsets.
+    """
+    if configuration.get("lakehouse.source") != "kafka":
+        return
+    servers = configuration.get("lakehouse.kafka.bootstrap_servers", "")
+    for server in filter(None, (s.strip() for s in servers.split(","))):
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+                return
+        except (OSError, ValueError):
+            continue
+    raise SourceUnavailable(f"Kafka is not reachable at {servers}; start it (lakehouse kafka start) and run again")
 
 
 def write_spec(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, str]) -> Path:
@@ -132,6 +155,7 @@ def run_pipeline(
     home.create()
     configuration = pipeline_configuration(pipeline, root, options)
     prepare_landing(configuration)
+    check_source_reachable(configuration)
     spec = write_spec(home, pipeline, configuration)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = home.logs / f"{pipeline.key}-{stamp}.log"
