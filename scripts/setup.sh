@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything a fresh machine needs for the local engine: uv, the Python environment
+# (pyspark + delta-spark, pinned in uv.lock), and checks Java and Maven (Kafka's jars come from
+# Maven Central on the first `lakehouse kafka start`; Delta's on the first pipeline run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v uv >/dev/null 2>&1; then
+  echo "setup: installing uv from PyPI"
+  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+
+missing=()
+command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]} with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install ${missing[*]} (Java 17+ runs Spark and Kafka; Maven fetches Kafka's jars)" >&2
+    exit 1
+  fi
+fi
+
+uv sync --frozen --quiet
+echo "setup: ready ($(uv run python -c 'import pyspark, delta; print("pyspark", pyspark.__version__)'))"
