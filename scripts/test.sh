@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.local/bin:$PATH"
-uv run ruff check src tests scripts
+uv run ruff check src tests scripts bench
 uv run pytest "$@"
