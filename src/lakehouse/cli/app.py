@@ -24,8 +24,8 @@ app.add_typer(kafka_app, name="kafka")
 app.add_typer(produce_app, name="produce")
 register_producers(produce_app)
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 class UserError(Exception):
@@ -58,9 +58,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 def run(
     pipeline: Annotated[str, typer.Argument(help="Pipeline resource key, e.g. orders")],
     landing: Annotated[Path | None, typer.Option(help="Landing folder (one sub-folder per entity)")] = None,
-    full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="Recompute every table from scratch")
-    ] = False,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Recompute every table from scratch")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the graph without writing")] = False,
     source: Annotated[str | None, typer.Option(help="Override lakehouse.source (files, kafka)")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a configuration key: KEY=VALUE")] = [],  # noqa: B006

@@ -64,13 +64,9 @@ def register(produce_app: typer.Typer) -> None:
         from_csv: Annotated[Path | None, typer.Option("--from-csv", help="The shop's CSV export")] = None,
         synthetic: Annotated[int | None, typer.Option(help="Generate N synthetic order lines")] = None,
         to_dir: Annotated[Path | None, typer.Option("--to-dir", help="Landing folder for JSON lines")] = None,
-        to: Annotated[
-            str | None, typer.Option(help="kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB")
-        ] = None,
+        to: Annotated[str | None, typer.Option(help="kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB")] = None,
         seed: Annotated[int, typer.Option(help="Seed for ids, times and synthetic data")] = 42,
-        rate: Annotated[
-            float | None, typer.Option(help="Events per second (default: as fast as possible)")
-        ] = None,
+        rate: Annotated[float | None, typer.Option(help="Events per second (default: as fast as possible)")] = None,
         limit: Annotated[int | None, typer.Option(help="Send at most N events")] = None,
     ) -> None:
         """Order-line events from the shop's CSV export or synthetic data."""
@@ -78,11 +74,7 @@ def register(produce_app: typer.Typer) -> None:
 
         if (from_csv is None) == (synthetic is None):
             raise ProduceError("give exactly one of --from-csv FILE or --synthetic N")
-        events = (
-            events_from_csv(from_csv, seed=seed) if from_csv else synthetic_orders(synthetic or 0, seed=seed)
-        )
+        events = events_from_csv(from_csv, seed=seed) if from_csv else synthetic_orders(synthetic or 0, seed=seed)
         if limit is not None:
             events = islice(events, limit)
-        deliver(
-            events, to_dir, to, key=lambda e: str(e.get("TransactionNo") or ""), rate=rate, prefix="orders"
-        )
+        deliver(events, to_dir, to, key=lambda e: str(e.get("TransactionNo") or ""), rate=rate, prefix="orders")

@@ -31,6 +31,8 @@ def summary_table(summary: dict[str, Any]) -> Table:
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
     if summary.get("dry_run"):
         console.print(f"[green]{summary['pipeline']}: graph is valid[/] ({', '.join(summary['datasets'])})")
+        for layer in summary.get("not_validated", []):
+            console.print(f"layer {layer} not validated: it reads tables that no run has written yet")
         return
     console.print(summary_table(summary))
     console.print(f"quarantined this run: {summary.get('quarantined', 0)}")
