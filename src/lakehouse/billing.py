@@ -50,6 +50,11 @@ def invoice_rules() -> dict[str, str]:
 
 INVOICE_RULES: dict[str, str] = invoice_rules()
 
+# A line that is not four fields is not an invoice at all: it is removed before the row rules, which
+# are evaluated on silver's own columns (and, on Databricks, as native expectations).
+STRUCTURE_RULES: dict[str, str] = {"four_fields": INVOICE_RULES["four_fields"]}
+INVOICE_ROW_RULES: dict[str, str] = {k: v for k, v in INVOICE_RULES.items() if k not in STRUCTURE_RULES}
+
 
 def is_header(line: Column) -> Column:
     """True for a line equal to the header (ignoring surrounding blanks and a byte-order mark)."""

@@ -36,6 +36,15 @@ KEYS: dict[str, str | None] = {
     # orders pipeline
     "lakehouse.orders.dedup_watermark": "10 minutes",
     "lakehouse.orders.panel_watermark": "1 minute",
+    # notifications pipeline
+    "lakehouse.notifications.dedup_watermark": "10 minutes",
+    "lakehouse.notifications.panel_watermark": "2 minutes",
+    "lakehouse.notifications.channels": "whatsapp,sms,email",
+    "lakehouse.notifications.tariff": "whatsapp=0.04",
+    # billing pipeline
+    "lakehouse.billing.reference_date": "2020-01-01",
+    # chatbot pipeline
+    "lakehouse.chatbot.flow_views": "F1000=name,cpf,delivery_confirmed;F2000=nota,recomenda",
 }
 
 SOURCE_KINDS = ("files", "kafka", "eventhubs", "autoloader")

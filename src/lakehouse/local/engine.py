@@ -114,6 +114,12 @@ def packages_for(configuration: Mapping[str, str]) -> list[str]:
     return [DELTA_PACKAGE, KAFKA_PACKAGE] if source in ("kafka", "eventhubs") else [DELTA_PACKAGE]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def launch_command(
     spec: Path, pipeline: LocalPipeline, summary: Path, home: Home, options: RunOptions, packages: list[str]
 ) -> list[str]:
@@ -125,7 +131,9 @@ def launch_command(
         "--remote",
         "local[2]",
     ]
-    for key, value in static_confs(home, packages).items():
+    # A free loopback port for Spark Connect, so that several local runs can coexist.
+    connect = {"spark.connect.grpc.binding.port": str(free_port()), "spark.connect.grpc.binding.address": "127.0.0.1"}
+    for key, value in {**static_confs(home, packages), **connect}.items():
         command += ["--conf", f"{key}={value}"]
     command += [str(spec), str(pipeline.folder), str(summary)]
     if options.full_refresh:

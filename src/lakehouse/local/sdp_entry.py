@@ -16,6 +16,7 @@ Usage (built by :mod:`lakehouse.local.engine`)::
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -26,10 +27,40 @@ from pyspark.pipelines import cli
 from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
 from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, handle_pipeline_events, start_run
 from pyspark.sql import SparkSession
+from pyspark.sql.connect.client.core import DefaultChannelBuilder
 
 from lakehouse.compat import WARNINGS_ATTRIBUTE
 from lakehouse.local.layers import layer_files
 from lakehouse.local.summary import collect_summary, existing_tables, table_versions, user_message
+
+
+def merge_launcher_confs() -> dict[str, str]:
+    """Hand the launcher's ``--conf`` settings to PySpark in one piece.
+
+    ``spark-submit`` passes them to the Python driver in chunks (``PYSPARK_REMOTE_INIT_CONF_<i>``),
+    but PySpark 4.2 keeps only the last chunk when it starts the local Spark Connect server, so
+    with many settings some are silently lost (the catalog, the warehouse, the server port).
+    """
+    merged: dict[str, str] = {}
+    for index in range(int(os.environ.get("PYSPARK_REMOTE_INIT_CONF_LEN", "0"))):
+        merged.update(json.loads(os.environ[f"PYSPARK_REMOTE_INIT_CONF_{index}"]))
+    if merged:
+        os.environ["PYSPARK_REMOTE_INIT_CONF_LEN"] = "1"
+        os.environ["PYSPARK_REMOTE_INIT_CONF_0"] = json.dumps(merged)
+    return merged
+
+
+def use_configured_connect_port(confs: dict[str, str]) -> None:
+    """Connect to the port this run's server was given, not to Spark Connect's fixed 15002.
+
+    ``spark-pipelines`` starts its own local Spark Connect server, and the client then assumes the
+    default port; two local runs at once (a test and a user's run, two pipelines) would collide.
+    The launcher passes a free port (:func:`lakehouse.local.engine.free_port`); this points the
+    client at it.
+    """
+    port = confs.get("spark.connect.grpc.binding.port")
+    if port:
+        DefaultChannelBuilder.default_port = staticmethod(lambda: int(port))  # type: ignore[method-assign]
 
 
 class RecordingRegistry(SparkConnectGraphElementRegistry):
@@ -138,6 +169,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
 def main(argv: list[str]) -> int:
     spec_path, pipeline_dir, summary_path = Path(argv[0]), Path(argv[1]), Path(argv[2])
     flags = set(argv[3:])
+    use_configured_connect_port(merge_launcher_confs())
     try:
         result = run(spec_path, pipeline_dir, "--full-refresh" in flags, "--dry-run" in flags)
         code = 0

@@ -10,9 +10,7 @@ order_lines = settings.layers.silver_table("order_lines")
 panel_watermark = setting(spark.conf, "lakehouse.orders.panel_watermark")
 
 
-@dp.materialized_view(
-    name=settings.layers.gold_table("orders_daily_sales"), comment="Daily sales per country"
-)
+@dp.materialized_view(name=settings.layers.gold_table("orders_daily_sales"), comment="Daily sales per country")
 def orders_daily_sales():
     return gold.aggregate_daily_sales(spark.read.table(order_lines))
 

@@ -1,0 +1,13 @@
+"""Bronze: every line of the invoice CSV exports as received, headers included."""
+
+from pyspark import pipelines as dp
+
+from lakehouse.settings import PipelineSettings
+from lakehouse.sources import read_bronze
+
+settings = PipelineSettings.from_conf(spark.conf)
+
+
+@dp.table(name=settings.layers.bronze_table("invoices_raw"), comment="Invoice CSV lines as received")
+def invoices_raw():
+    return read_bronze(spark, settings.source, "invoices")

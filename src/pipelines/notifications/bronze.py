@@ -1,0 +1,13 @@
+"""Bronze: every notification event as received, with source metadata."""
+
+from pyspark import pipelines as dp
+
+from lakehouse.settings import PipelineSettings
+from lakehouse.sources import read_bronze
+
+settings = PipelineSettings.from_conf(spark.conf)
+
+
+@dp.table(name=settings.layers.bronze_table("notifications_raw"), comment="Notification events as received")
+def notifications_raw():
+    return read_bronze(spark, settings.source, "notifications")
