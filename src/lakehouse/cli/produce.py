@@ -59,22 +59,46 @@ def _paced(items: list[dict], rate: float | None) -> Iterator[dict]:
 
 
 def register(produce_app: typer.Typer) -> None:
-    @produce_app.command("orders")
-    def orders(
-        from_csv: Annotated[Path | None, typer.Option("--from-csv", help="The shop's CSV export")] = None,
-        synthetic: Annotated[int | None, typer.Option(help="Generate N synthetic order lines")] = None,
-        to_dir: Annotated[Path | None, typer.Option("--to-dir", help="Landing folder for JSON lines")] = None,
-        to: Annotated[str | None, typer.Option(help="kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB")] = None,
-        seed: Annotated[int, typer.Option(help="Seed for ids, times and synthetic data")] = 42,
-        rate: Annotated[float | None, typer.Option(help="Events per second (default: as fast as possible)")] = None,
-        limit: Annotated[int | None, typer.Option(help="Send at most N events")] = None,
-    ) -> None:
-        """Order-line events from the shop's CSV export or synthetic data."""
-        from lakehouse.produce.orders import events_from_csv, synthetic_orders
+    produce_app.command("orders")(orders)
+    produce_app.command("notifications")(notifications)
 
-        if (from_csv is None) == (synthetic is None):
-            raise ProduceError("give exactly one of --from-csv FILE or --synthetic N")
-        events = events_from_csv(from_csv, seed=seed) if from_csv else synthetic_orders(synthetic or 0, seed=seed)
-        if limit is not None:
-            events = islice(events, limit)
-        deliver(events, to_dir, to, key=lambda e: str(e.get("TransactionNo") or ""), rate=rate, prefix="orders")
+
+def notifications(
+    synthetic: Annotated[int, typer.Option(help="Generate N notification events")] = 1000,
+    customers: Annotated[int, typer.Option(help="Number of customers (traffic is skewed towards a few)")] = 50,
+    to_dir: Annotated[Path | None, typer.Option("--to-dir", help="Landing folder for JSON lines")] = None,
+    to: Annotated[str | None, typer.Option(help="kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for ids, times and content")] = 42,
+    rate: Annotated[float | None, typer.Option(help="Events per second (default: as fast as possible)")] = None,
+    start: Annotated[str | None, typer.Option(help="ISO-8601 time of the first event (default: now, UTC)")] = None,
+) -> None:
+    """WhatsApp-style notification events: skewed customers, a few bad messages and duplicates."""
+    from datetime import UTC, datetime
+
+    from lakehouse.produce.communication import synthetic_notifications
+
+    first = datetime.fromisoformat(start) if start else datetime.now(UTC)
+    if first.tzinfo is None:
+        raise ProduceError("--start needs an offset, e.g. 2020-02-03T14:00:00+00:00")
+    events = synthetic_notifications(synthetic, customers=customers, seed=seed, start=first)
+    deliver(events, to_dir, to, key=lambda e: str(e.get("customer_id") or ""), rate=rate, prefix="notifications")
+
+
+def orders(
+    from_csv: Annotated[Path | None, typer.Option("--from-csv", help="The shop's CSV export")] = None,
+    synthetic: Annotated[int | None, typer.Option(help="Generate N synthetic order lines")] = None,
+    to_dir: Annotated[Path | None, typer.Option("--to-dir", help="Landing folder for JSON lines")] = None,
+    to: Annotated[str | None, typer.Option(help="kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for ids, times and synthetic data")] = 42,
+    rate: Annotated[float | None, typer.Option(help="Events per second (default: as fast as possible)")] = None,
+    limit: Annotated[int | None, typer.Option(help="Send at most N events")] = None,
+) -> None:
+    """Order-line events from the shop's CSV export or synthetic data."""
+    from lakehouse.produce.orders import events_from_csv, synthetic_orders
+
+    if (from_csv is None) == (synthetic is None):
+        raise ProduceError("give exactly one of --from-csv FILE or --synthetic N")
+    events = events_from_csv(from_csv, seed=seed) if from_csv else synthetic_orders(synthetic or 0, seed=seed)
+    if limit is not None:
+        events = islice(events, limit)
+    deliver(events, to_dir, to, key=lambda e: str(e.get("TransactionNo") or ""), rate=rate, prefix="orders")
