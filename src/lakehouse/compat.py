@@ -115,22 +115,9 @@ def secret(scope: str, key: str, env_var: str | None = None) -> str:
 def autoloader_bronze(spark: SparkSession, folder: str, schema_hints: str, ingested_at: Column) -> DataFrame:
     """Auto Loader into the bronze schema; the payload is the record re-serialised with rescued data."""
     if not on_databricks():
-        raise NotOnDatabricksError(
-            "Auto Loader (source=autoloader) runs only on Databricks; use source=files"
-        )
-    from lakehouse.sources import autoloader_options
+        raise NotOnDatabricksError("Auto Loader (source=autoloader) runs only on Databricks; use source=files")
+    from lakehouse.sources import autoloader_options, text_to_bronze
 
     schema_location = f"{folder.rstrip('/')}/_schemas"
     raw = spark.readStream.format("cloudFiles").options(**autoloader_options(schema_location, schema_hints))
-    data = raw.load(folder)
-    return data.select(
-        F.to_json(F.struct(F.col("*"))).alias("raw_payload"),
-        F.lit(None).cast("string").alias("kafka_key"),
-        F.lit(None).cast("string").alias("topic"),
-        F.lit(None).cast("int").alias("partition"),
-        F.lit(None).cast("bigint").alias("offset"),
-        F.lit(None).cast("timestamp").alias("kafka_timestamp"),
-        F.col("_metadata.file_path").alias("file_path"),
-        F.col("_metadata.file_modification_time").alias("file_modification_time"),
-        ingested_at.alias("ingested_at"),
-    )
+    return text_to_bronze(raw.load(folder), ingested_at, payload=F.to_json(F.struct(F.col("*"))))

@@ -133,10 +133,10 @@ def kafka_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:
     )
 
 
-def text_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:
+def text_to_bronze(raw: DataFrame, ingested_at: Column, payload: Column | None = None) -> DataFrame:
     """Lines (or whole files) of a landing folder keep their file path and modification time."""
     return raw.select(
-        F.col("value").alias("raw_payload"),
+        (F.col("value") if payload is None else payload).alias("raw_payload"),
         F.lit(None).cast("string").alias("kafka_key"),
         F.lit(None).cast("string").alias("topic"),
         F.lit(None).cast("int").alias("partition"),

@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from lakehouse import notifications
 from lakehouse.quality import keep_rejected, keep_valid
+from lakehouse.sources import text_to_bronze
 from tests.unit.bronze import BRONZE_DDL
 
 INGESTED = datetime(2020, 2, 3, 15, 0, tzinfo=UTC)
@@ -211,17 +212,7 @@ def run_stream(spark, tmp_path, files: list[list[str]], build):
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         os.utime(path, (1_600_000_000 + index, 1_600_000_000 + index))  # read in this order
     raw = spark.readStream.format("text").option("maxFilesPerTrigger", 1).load(str(folder))
-    stream = raw.select(
-        F.col("value").alias("raw_payload"),
-        F.lit(None).cast("string").alias("kafka_key"),
-        F.lit(None).cast("string").alias("topic"),
-        F.lit(None).cast("int").alias("partition"),
-        F.lit(None).cast("bigint").alias("offset"),
-        F.lit(None).cast("timestamp").alias("kafka_timestamp"),
-        F.col("_metadata.file_path").alias("file_path"),
-        F.col("_metadata.file_modification_time").alias("file_modification_time"),
-        F.lit(INGESTED).alias("ingested_at"),
-    )
+    stream = text_to_bronze(raw, F.lit(INGESTED))
     name = f"out_{uuid.uuid4().hex}"
     query = (
         build(stream)
