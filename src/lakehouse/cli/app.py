@@ -25,6 +25,8 @@ app.add_typer(produce_app, name="produce")
 register_producers(produce_app)
 
 console = Console(soft_wrap=True)
+if not console.is_terminal:  # piped or captured: room for whole table cells, not 80 columns
+    console.width = max(console.width, 140)
 errors = Console(stderr=True, soft_wrap=True)
 
 
