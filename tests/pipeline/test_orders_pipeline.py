@@ -144,3 +144,14 @@ def test_a_second_run_processes_only_new_input(first_run, tables):
     assert after["runs"][0]["n"] == 2
     written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
     assert written and int(written.group(1)) == len(new), done.stdout
+
+
+def test_sql_and_tables_read_the_local_warehouse(first_run, tables):
+    home, _, _ = first_run
+    done = lakehouse(home, "sql", "SELECT count(*) AS n FROM bronze.orders_raw", "--format", "csv")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-2:] == ["n", str(tables["bronze"][0]["n"])]
+    listed = lakehouse(home, "tables")
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    for table in ("orders_raw", "order_lines_quarantine", "orders_daily_sales", "orders_sales_per_minute"):
+        assert table in listed.stdout
