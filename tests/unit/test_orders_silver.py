@@ -158,3 +158,15 @@ def test_transport_duplicates_are_removed_but_identical_events_are_kept(spark, t
     query.awaitTermination()
     got = sorted(row.event_id for row in spark.table("dedup_lines").collect())
     assert got == ["a", "b"]
+
+
+def test_an_invalid_copy_does_not_shadow_a_valid_event_with_the_same_id(spark, tmp_path):
+    """Silver filters with the rules before de-duplicating, as src/pipelines/orders/silver.py does."""
+    folder = tmp_path / "bronze"
+    bronze_frame(spark, [event(event_id="a", Price=0), event(event_id="a")]).write.parquet(str(folder))
+    stream = spark.readStream.schema(bronze_frame(spark, []).schema).parquet(str(folder))
+    valid = keep_valid(orders.parse_order_events(stream), orders.ORDER_LINE_RULES)
+    lines = orders.to_order_lines(valid, "10 minutes")
+    query = lines.writeStream.format("memory").queryName("shadowed").trigger(availableNow=True).start()
+    query.awaitTermination()
+    assert [(r.event_id, r.unit_price) for r in spark.table("shadowed").collect()] == [("a", Decimal("21.47"))]

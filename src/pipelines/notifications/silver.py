@@ -3,6 +3,7 @@
 from pyspark import pipelines as dp
 
 from lakehouse import compat, notifications
+from lakehouse.quality import keep_valid
 from lakehouse.quarantine import to_quarantine
 from lakehouse.settings import PipelineSettings, setting
 
@@ -16,7 +17,7 @@ dedup_watermark = setting(spark.conf, "lakehouse.notifications.dedup_watermark")
 @compat.expectations(drop=rules)
 def notifications_silver():
     parsed = notifications.parse_notifications(spark.readStream.table(bronze))
-    return notifications.to_notifications(parsed, dedup_watermark)
+    return notifications.to_notifications(keep_valid(parsed, rules), dedup_watermark)
 
 
 @dp.table(name=settings.layers.silver_table("notifications_quarantine"), comment="Rejected notification events")

@@ -4,6 +4,7 @@ from pyspark import pipelines as dp
 
 from lakehouse import compat
 from lakehouse.orders import silver as orders
+from lakehouse.quality import keep_valid
 from lakehouse.settings import PipelineSettings, setting
 
 settings = PipelineSettings.from_conf(spark.conf)
@@ -15,7 +16,7 @@ dedup_watermark = setting(spark.conf, "lakehouse.orders.dedup_watermark")
 @compat.expectations(drop=orders.ORDER_LINE_RULES, warn=orders.ORDER_LINE_WARNINGS)
 def order_lines():
     parsed = orders.parse_order_events(spark.readStream.table(bronze))
-    return orders.to_order_lines(parsed, dedup_watermark)
+    return orders.to_order_lines(keep_valid(parsed, orders.ORDER_LINE_RULES), dedup_watermark)
 
 
 @dp.table(
