@@ -18,9 +18,8 @@ Rules are wrapped with :func:`lakehouse.quality.null_safe` on both engines, so N
 "failed". Silver tables that de-duplicate filter with the same rules *before* de-duplicating (an
 invalid copy must never shadow a valid event with the same id); the decorator then states the rules
 as the table's expectations - on Databricks they are recorded and enforced natively - and the
-quarantine table is where rejected rows are counted, with their reasons, on both engines. Rows that a drop rule removes are also written, with the names of the rules they failed,
-to a quarantine table built from :func:`lakehouse.quality.keep_rejected` - the same code on both
-engines.
+quarantine table is where rejected rows are counted, with their reasons, on both engines: it is
+built from :func:`lakehouse.quality.keep_rejected`, the same code everywhere.
 """
 
 from __future__ import annotations
