@@ -91,8 +91,7 @@ def test_the_panel_has_every_window_the_watermark_closed(tables):
     closed = [
         x
         for x in lines
-        if x.event_time.replace(tzinfo=None).replace(second=0, microsecond=0)
-        < latest.replace(second=0, microsecond=0)
+        if x.event_time.replace(tzinfo=None).replace(second=0, microsecond=0) < latest.replace(second=0, microsecond=0)
         and not x.cancelled
     ]
     # windows emitted so far cover every sold line older than the still-open minute
@@ -129,7 +128,19 @@ def test_the_notebook_runs_locally_on_the_warehouse(first_run, tables):
     assert f"TOTAL_NET_REVENUE={net}" in done.stdout
 
 
+def test_sql_and_tables_read_the_local_warehouse(first_run, tables):
+    home, _, _ = first_run
+    done = lakehouse(home, "sql", "SELECT count(*) AS n FROM bronze.orders_raw", "--format", "csv")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-2:] == ["n", str(tables["bronze"][0]["n"])]
+    listed = lakehouse(home, "tables")
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    for table in ("orders_raw", "order_lines_quarantine", "orders_daily_sales", "orders_sales_per_minute"):
+        assert table in listed.stdout
+
+
 def test_a_second_run_processes_only_new_input(first_run, tables):
+    """Last in this module: it adds input to the shared home."""
     home, landing, _ = first_run
     new = list(synthetic_orders(40, seed=7))
     write_jsonl(new, landing / "orders", prefix="orders")
@@ -144,14 +155,3 @@ def test_a_second_run_processes_only_new_input(first_run, tables):
     assert after["runs"][0]["n"] == 2
     written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
     assert written and int(written.group(1)) == len(new), done.stdout
-
-
-def test_sql_and_tables_read_the_local_warehouse(first_run, tables):
-    home, _, _ = first_run
-    done = lakehouse(home, "sql", "SELECT count(*) AS n FROM bronze.orders_raw", "--format", "csv")
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-2:] == ["n", str(tables["bronze"][0]["n"])]
-    listed = lakehouse(home, "tables")
-    assert listed.returncode == 0, listed.stderr[-2000:]
-    for table in ("orders_raw", "order_lines_quarantine", "orders_daily_sales", "orders_sales_per_minute"):
-        assert table in listed.stdout
