@@ -128,10 +128,7 @@ def test_producer_config_for_eventhubs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_encode() -> None:
-    assert (
-        encode({"TransactionNo": "581482", "CustomerNo": None})
-        == b'{"TransactionNo":"581482","CustomerNo":null}'
-    )
+    assert encode({"TransactionNo": "581482", "CustomerNo": None}) == b'{"TransactionNo":"581482","CustomerNo":null}'
     assert encode({"ProductName": "Café"}) == '{"ProductName":"Café"}'.encode()
     assert encode(b"\x00not json") == b"\x00not json"
     assert encode("{broken") == b"{broken"
@@ -174,9 +171,7 @@ def test_malformed_raw_messages_pass_through_untouched(
 
 
 def test_rate_limit_and_progress_bar(kafka_broker: BrokerStatus, topic: str) -> None:
-    report = send(
-        order_lines(4, 5), f"kafka://{kafka_broker.bootstrap}/{topic}", key=by_transaction, rate=100
-    )
+    report = send(order_lines(4, 5), f"kafka://{kafka_broker.bootstrap}/{topic}", key=by_transaction, rate=100)
     assert report.sent == 20
     assert report.seconds >= 0.19  # 20 events at 100/s: the last one is due after 0.19 s
 

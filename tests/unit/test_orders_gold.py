@@ -16,9 +16,7 @@ LINES_DDL = (
 D = date(2019, 12, 9)
 
 
-def line(
-    event_id, minute, txn, qty, price, customer="17490", country="United Kingdom", product="22485", second=0
-):
+def line(event_id, minute, txn, qty, price, customer="17490", country="United Kingdom", product="22485", second=0):
     amount = (Decimal(price) * qty).quantize(Decimal("0.01"))
     return (
         event_id,
@@ -123,11 +121,7 @@ def test_sales_per_minute_closes_windows_behind_the_watermark(spark, tmp_path):
     stream = spark.readStream.schema(LINES_DDL).parquet(str(folder))
     panel = gold.aggregate_sales_per_minute(stream, "1 minute")
     query = (
-        panel.writeStream.format("memory")
-        .queryName("panel")
-        .outputMode("append")
-        .trigger(availableNow=True)
-        .start()
+        panel.writeStream.format("memory").queryName("panel").outputMode("append").trigger(availableNow=True).start()
     )
     query.awaitTermination()
     got = spark.table("panel").orderBy("window_start")

@@ -73,9 +73,7 @@ def test_cancellation_lines_are_negative(spark):
     got = parsed_lines(spark, event(TransactionNo="C581484", Price=2.08, Quantity=-80995)).select(
         "is_cancellation", "line_amount"
     )
-    want = spark.createDataFrame(
-        [(True, Decimal("-168469.60"))], "is_cancellation boolean, line_amount decimal(18,2)"
-    )
+    want = spark.createDataFrame([(True, Decimal("-168469.60"))], "is_cancellation boolean, line_amount decimal(18,2)")
     assert_df_equality(got, want, ignore_nullable=True)
 
 

@@ -265,9 +265,7 @@ def test_csv_bad_cells_are_emitted_raw_and_never_crash(tmp_path):
 def test_csv_with_a_byte_order_mark_and_reordered_columns_is_read_by_name(tmp_path):
     header = "Country,TransactionNo,Date,ProductNo,ProductName,Price,Quantity,CustomerNo"
     path = tmp_path / "bom.csv"
-    path.write_text(
-        f"\ufeff{header}\nNorway,581700,12/9/2019,22485,Crates,21.47,12,17490\n", encoding="utf-8"
-    )
+    path.write_text(f"\ufeff{header}\nNorway,581700,12/9/2019,22485,Crates,21.47,12,17490\n", encoding="utf-8")
 
     (event,) = events_from_csv(path)
 
@@ -406,9 +404,7 @@ def test_write_jsonl_never_overwrites_and_new_files_sort_after_old_ones(tmp_path
     assert {p: p.read_bytes() for p in first} == before
     assert not set(first) & set(second)
     assert sorted(first + second) == first + second
-    assert [json.loads(line)["n"] for line in _lines(sorted(tmp_path.glob("orders-*.jsonl")))] == list(
-        range(8)
-    )
+    assert [json.loads(line)["n"] for line in _lines(sorted(tmp_path.glob("orders-*.jsonl")))] == list(range(8))
 
 
 def test_write_jsonl_writes_utf8_and_raw_strings_as_is(tmp_path):
@@ -417,10 +413,7 @@ def test_write_jsonl_writes_utf8_and_raw_strings_as_is(tmp_path):
     (path,) = write_jsonl(items, tmp_path, prefix="edge")
 
     assert path.name == "edge-000001.jsonl"
-    assert (
-        path.read_bytes().decode("utf-8")
-        == '{"ProductName":"Crème Brûlée, ♥"}\n{"broken": \nnot json at all\n'
-    )
+    assert path.read_bytes().decode("utf-8") == '{"ProductName":"Crème Brûlée, ♥"}\n{"broken": \nnot json at all\n'
 
 
 def test_write_jsonl_of_nothing_writes_no_file(tmp_path):
