@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.instants import parse_iso_instant
+
 EVENT_SCHEMA = "customer string, flow string, session string, timestamp string, content map<string,string>"
 
 # ISO-8601 with a mandatory offset; fractions of a second optional (up to microseconds).
-ISO_INSTANT_FORMAT = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX"
 
 SOURCE_COLUMNS = ("raw_payload", "topic", "partition", "offset", "file_path", "ingested_at")
 
@@ -46,11 +47,6 @@ CHATBOT_RULES: dict[str, str] = {
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VIEW_FIXED_COLUMNS = ("customer", "session", "first_answer_dt", "last_answer_dt")
-
-
-def parse_iso_instant(col: Column) -> Column:
-    """``2019-12-16T16:59:59+03:00`` -> the instant 2019-12-16 13:59:59 UTC; NULL if malformed."""
-    return F.try_to_timestamp(col, F.lit(ISO_INSTANT_FORMAT))
 
 
 def file_elements(text: Column) -> Column:

@@ -23,12 +23,13 @@ from decimal import Decimal, InvalidOperation
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.instants import parse_iso_instant
+
 EVENT_SCHEMA = (
     "customer_id string, message_id string, customer_name string, channel string, payload string, event_datetime string"
 )
 
 # ISO-8601 with a mandatory offset; fractions of a second optional (up to microseconds).
-ISO_INSTANT_FORMAT = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX"
 
 SOURCE_COLUMNS = ("raw_payload", "topic", "partition", "offset", "file_path", "ingested_at")
 
@@ -54,11 +55,6 @@ _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 _PRICE_QUANTUM = Decimal("0.0001")
 _PRICE_LIMIT = Decimal(10) ** 14
 _SECONDS_PER_DAY = 86_400
-
-
-def parse_iso_instant(col: Column) -> Column:
-    """``2020-02-03T17:00:01.001+03:00`` -> the instant 2020-02-03 14:00:01.001 UTC; NULL if malformed."""
-    return F.try_to_timestamp(col, F.lit(ISO_INSTANT_FORMAT))
 
 
 def utc_date(col: Column) -> Column:
