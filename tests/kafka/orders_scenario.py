@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -278,20 +277,3 @@ def snapshot_queries() -> dict[str, str]:
 def sorted_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A table's full contents in a canonical order (a duplicated row stays visible)."""
     return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True, default=str))
-
-
-def daily_sales(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, object]]:
-    """gold.orders_daily_sales in the shape of ``expected_orders.daily_sales``; money as exact Decimals."""
-    result: dict[tuple[str, str], dict[str, object]] = {}
-    for row in rows:
-        key = (str(row["order_date"]), row["country"])
-        assert key not in result, f"daily sales has {key} twice"
-        result[key] = {
-            "orders": row["orders"],
-            "units": row["units"],
-            "gross_revenue": Decimal(str(row["gross_revenue"])),
-            "cancelled_amount": Decimal(str(row["cancelled_amount"])),
-            "net_revenue": Decimal(str(row["net_revenue"])),
-            "customers": row["customers"],
-        }
-    return result

@@ -31,7 +31,6 @@ from tests.kafka.orders_scenario import (
     ProcessGroups,
     Run,
     broken_payloads,
-    daily_sales,
     dead_port,
     expected_lines,
     explain,
@@ -143,7 +142,7 @@ def test_silver_holds_each_valid_event_exactly_once(first: Scenario):
 
 def test_daily_sales_equal_an_independent_computation(first: Scenario):
     want = expected.daily_sales(expected_lines(first_messages()))
-    assert daily_sales(first.tables["daily_sales"]) == want
+    assert expected.daily_sales_table(first.tables["daily_sales"]) == want
 
 
 # --------------------------------------------------------------------------------------------------
@@ -179,7 +178,7 @@ def test_silver_holds_each_event_once_after_the_second_run(second: Scenario):
 
 def test_daily_sales_after_the_second_run_cover_all_events(second: Scenario):
     want = expected.daily_sales(expected_lines(first_messages() + second_messages()))
-    assert daily_sales(second.tables["daily_sales"]) == want
+    assert expected.daily_sales_table(second.tables["daily_sales"]) == want
 
 
 # --------------------------------------------------------------------------------------------------
@@ -290,4 +289,6 @@ def test_bronze_has_no_message_twice_after_the_crashes(crash: Crash, crash_topic
 def test_the_home_of_the_failed_run_works_once_the_broker_is_up(broker_down: BrokerDown, crash: Crash):
     assert broker_down.run.returncode != 0
     assert crash.final.returncode == 0, explain(crash.final)
-    assert daily_sales(crash.tables["daily_sales"]) == expected.daily_sales(expected_lines(first_messages()))
+    assert expected.daily_sales_table(crash.tables["daily_sales"]) == expected.daily_sales(
+        expected_lines(first_messages())
+    )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 CENT = Decimal("0.01")
 
@@ -102,5 +103,22 @@ def daily_sales(lines: list[Line]) -> dict[tuple[str, str], dict[str, object]]:
             "cancelled_amount": cancelled,
             "net_revenue": gross - cancelled,
             "customers": len({x.customer for x in group if x.customer}),
+        }
+    return result
+
+
+def daily_sales_table(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, object]]:
+    """gold.orders_daily_sales in the shape of ``daily_sales``; money as exact Decimals."""
+    result: dict[tuple[str, str], dict[str, object]] = {}
+    for row in rows:
+        key = (str(row["order_date"]), row["country"])
+        assert key not in result, f"daily sales has {key} twice"
+        result[key] = {
+            "orders": row["orders"],
+            "units": row["units"],
+            "gross_revenue": Decimal(str(row["gross_revenue"])),
+            "cancelled_amount": Decimal(str(row["cancelled_amount"])),
+            "net_revenue": Decimal(str(row["net_revenue"])),
+            "customers": row["customers"],
         }
     return result
