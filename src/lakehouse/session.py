@@ -21,8 +21,3 @@ def get_spark() -> SparkSession:
     from lakehouse.local.warehouse import open_session
 
     return open_session()
-
-
-def table_name(layer_schema: str, table: str) -> str:
-    """A layer table's name; notebooks get schema names from widgets on Databricks."""
-    return f"{layer_schema}.{table}"

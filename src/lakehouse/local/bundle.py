@@ -31,7 +31,6 @@ class LocalPipeline:
     name: str
     folder: Path
     configuration: dict[str, str]
-    catalog: str | None
 
 
 def find_bundle_root(start: Path) -> Path:
@@ -92,10 +91,7 @@ def _resolve_pipeline(root: Path, path: Path, key: str, spec: dict[str, Any], va
         str(k): resolve(_text(v), values, root, f"{path.name}: {key}.configuration.{k}")
         for k, v in (spec.get("configuration") or {}).items()
     }
-    catalog = resolve(str(spec["catalog"]), values, root, f"{path.name}: {key}.catalog") if "catalog" in spec else None
-    return LocalPipeline(
-        key=key, name=str(spec.get("name", key)), folder=folder, configuration=configuration, catalog=catalog
-    )
+    return LocalPipeline(key=key, name=str(spec.get("name", key)), folder=folder, configuration=configuration)
 
 
 def resolve(text: str, values: dict[str, str], root: Path, where: str) -> str:
