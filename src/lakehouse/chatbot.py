@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.errors import SettingsError
 from lakehouse.instants import parse_iso_instant
 
 EVENT_SCHEMA = "customer string, flow string, session string, timestamp string, content map<string,string>"
@@ -146,9 +147,9 @@ def parse_flow_views(text: str) -> dict[str, list[str]]:
         flow, separator, listed = (piece.strip() for piece in entry.partition("="))
         keys = [key.strip() for key in listed.split(",") if key.strip()]
         if not separator or not flow or not keys:
-            raise ValueError(f"flow views look like 'FLOW=key1,key2', got {entry!r}")
+            raise SettingsError(f"flow views look like 'FLOW=key1,key2', got {entry!r}")
         if flow in views:
-            raise ValueError(f"flow {flow!r} is listed twice in {text!r}")
+            raise SettingsError(f"flow {flow!r} is listed twice in {text!r}")
         _check_view_keys(flow, keys)
         views[flow] = keys
     return views
@@ -157,12 +158,12 @@ def parse_flow_views(text: str) -> dict[str, list[str]]:
 def _check_view_keys(flow: str, keys: Sequence[str]) -> None:
     """Keys become column names: plain identifiers, unique, not clashing with the fixed columns."""
     if not keys:
-        raise ValueError(f"flow {flow!r} needs at least one answer key")
+        raise SettingsError(f"flow {flow!r} needs at least one answer key")
     invalid = [key for key in keys if not _IDENTIFIER.match(key)]
     if invalid:
-        raise ValueError(f"answer keys of flow {flow!r} must be identifiers: {invalid}")
+        raise SettingsError(f"answer keys of flow {flow!r} must be identifiers: {invalid}")
     clashing = [key for key in keys if key in _VIEW_FIXED_COLUMNS]
     if clashing:
-        raise ValueError(f"answer keys of flow {flow!r} clash with fixed columns: {clashing}")
+        raise SettingsError(f"answer keys of flow {flow!r} clash with fixed columns: {clashing}")
     if len(set(keys)) != len(keys):
-        raise ValueError(f"answer keys of flow {flow!r} are repeated: {list(keys)}")
+        raise SettingsError(f"answer keys of flow {flow!r} are repeated: {list(keys)}")

@@ -32,13 +32,10 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.errors import NotOnDatabricksError
 from lakehouse.quality import Rules, all_rules_pass, null_safe
 
 QueryFunction = Callable[[], DataFrame]
-
-
-class NotOnDatabricksError(RuntimeError):
-    """A feature exists only on Databricks and has no honest local equivalent."""
 
 
 def on_databricks() -> bool:

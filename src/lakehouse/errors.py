@@ -1,35 +1,38 @@
-"""The errors a user can act on, gathered so the CLI can show each as one line."""
+"""The one root of every error a user can act on.
+
+The CLI catches :class:`LakehouseError` and prints its message as one ``error:`` line (plus a
+``details:`` line when the error carries a log path). This module imports nothing from the package,
+so any module may raise these errors without creating an import cycle.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 
-def known_errors() -> tuple[type[BaseException], ...]:
-    from lakehouse.cli.app import UserError
-    from lakehouse.cli.produce import ProduceError
-    from lakehouse.compat import NotOnDatabricksError
-    from lakehouse.local.bundle import BundleError
-    from lakehouse.local.engine import PipelineFailed, SourceUnavailable
-    from lakehouse.local.home import EnvironmentProblem
-    from lakehouse.local.layers import LayoutError
-    from lakehouse.settings import SettingsError
 
-    found: list[type[BaseException]] = [
-        UserError,
-        ProduceError,
-        NotOnDatabricksError,
-        BundleError,
-        PipelineFailed,
-        SourceUnavailable,
-        EnvironmentProblem,
-        LayoutError,
-        SettingsError,
-        FileNotFoundError,
-        ValueError,
-    ]
-    try:
-        from lakehouse.kafka.broker import BrokerError
+class LakehouseError(Exception):
+    """A problem the user can fix or must know about; its message is one line that says what to do."""
 
-        found.append(BrokerError)
-    except ImportError:  # the broker module is optional for commands that do not use it
-        pass
-    return tuple(found)
+    def __init__(self, message: str, *, log: Path | None = None) -> None:
+        super().__init__(message)
+        self.log = log
+
+
+class UserError(LakehouseError, ValueError):
+    """A command-line argument or file given by the user is wrong."""
+
+
+class SettingsError(LakehouseError, ValueError):
+    """A pipeline configuration value is missing or malformed; the message names the key."""
+
+
+class EnvironmentProblem(LakehouseError):
+    """Something the machine lacks (Java, a folder, a free port); the message says what to do."""
+
+
+class SourceUnavailable(LakehouseError):
+    """A source or service (Kafka, PostgreSQL, an HTTP API) cannot be reached; nothing was run."""
+
+
+class NotOnDatabricksError(LakehouseError):
+    """A feature exists only on Databricks and has no honest local equivalent."""

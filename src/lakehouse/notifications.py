@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.errors import SettingsError
 from lakehouse.instants import parse_iso_instant
 
 EVENT_SCHEMA = (
@@ -87,10 +88,10 @@ def notification_rules(known_channels: Iterable[str] = DEFAULT_CHANNELS) -> dict
     """The rules a parsed notification must pass; ``known_channels`` are the billable channels."""
     channels = sorted({channel.strip().lower() for channel in known_channels})
     if not channels:
-        raise ValueError("at least one known channel is required")
+        raise SettingsError("at least one known channel is required")
     invalid = [channel for channel in channels if not _CHANNEL_NAME.match(channel)]
     if invalid:
-        raise ValueError(f"channel names may hold only a-z, 0-9, '_' and '-': {invalid}")
+        raise SettingsError(f"channel names may hold only a-z, 0-9, '_' and '-': {invalid}")
     listed = ", ".join(f"'{channel}'" for channel in channels)
     return {
         "message_id_present": "message_id IS NOT NULL AND trim(message_id) <> ''",
@@ -199,14 +200,14 @@ def parse_tariff(text: str) -> dict[str, Decimal]:
             continue
         channel, separator, price = (piece.strip() for piece in entry.partition("="))
         if not separator or not channel or not price:
-            raise ValueError(f"tariff entries look like 'channel=price', got {entry!r}")
+            raise SettingsError(f"tariff entries look like 'channel=price', got {entry!r}")
         channel = channel.lower()
         if channel in tariff:
-            raise ValueError(f"channel {channel!r} is priced twice in tariff {text!r}")
+            raise SettingsError(f"channel {channel!r} is priced twice in tariff {text!r}")
         try:
             tariff[channel] = Decimal(price)
         except InvalidOperation:
-            raise ValueError(f"price of {channel!r} is not a decimal number: {price!r}") from None
+            raise SettingsError(f"price of {channel!r} is not a decimal number: {price!r}") from None
     return _checked_tariff(tariff)
 
 
@@ -216,11 +217,11 @@ def _checked_tariff(tariff: Mapping[str, Decimal]) -> dict[str, Decimal]:
     for channel, price in tariff.items():
         name = channel.strip().lower()
         if not _CHANNEL_NAME.match(name):
-            raise ValueError(f"channel names may hold only a-z, 0-9, '_' and '-': {channel!r}")
+            raise SettingsError(f"channel names may hold only a-z, 0-9, '_' and '-': {channel!r}")
         value = Decimal(price)
         if not value.is_finite() or value < 0:
-            raise ValueError(f"price of {name!r} must be a non-negative number, got {price!r}")
+            raise SettingsError(f"price of {name!r} must be a non-negative number, got {price!r}")
         if value >= _PRICE_LIMIT or value.quantize(_PRICE_QUANTUM) != value:
-            raise ValueError(f"price of {name!r} must fit decimal(18,4), got {price!r}")
+            raise SettingsError(f"price of {name!r} must fit decimal(18,4), got {price!r}")
         checked[name] = value
     return checked

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lakehouse.errors import SettingsError
+
 PREFIX = "lakehouse."
 
 # key -> default (None: the resource must define it when the feature is used)
@@ -50,10 +52,6 @@ KEYS: dict[str, str | None] = {
 SOURCE_KINDS = ("files", "kafka", "eventhubs", "autoloader")
 
 ConfGetter = Callable[[str, str | None], str | None]
-
-
-class SettingsError(ValueError):
-    """A pipeline configuration value is missing or malformed; the message names the key."""
 
 
 @dataclass(frozen=True)

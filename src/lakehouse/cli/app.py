@@ -16,6 +16,7 @@ from rich.console import Console
 
 from lakehouse.cli.produce import register as register_producers
 from lakehouse.cli.render import format_rows, print_summary
+from lakehouse.errors import LakehouseError, UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 kafka_app = typer.Typer(no_args_is_help=True, help="A local single-node Apache Kafka (KRaft).")
@@ -28,10 +29,6 @@ console = Console(soft_wrap=True)
 if not console.is_terminal:  # piped or captured: room for whole table cells, not 80 columns
     console.width = max(console.width, 140)
 errors = Console(stderr=True, soft_wrap=True)
-
-
-class UserError(Exception):
-    """A problem the user can fix; shown as one line."""
 
 
 class OutputFormat(StrEnum):
@@ -167,17 +164,15 @@ def kafka_status() -> None:
 
 
 def main() -> None:
-    """Entry point: known problems become one line on stderr and exit code 1."""
-    from lakehouse.errors import known_errors
+    """Entry point: every known problem becomes one line on stderr and exit code 1, never a traceback."""
+    from typer._click.exceptions import ClickException
 
     try:
         app(standalone_mode=False)
-    except known_errors() as error:
-        errors.print(f"error: {error}", markup=False, highlight=False)
-        log = getattr(error, "log", None)
-        if log:
-            errors.print(f"details: {log}", markup=False, highlight=False)
-        sys.exit(1)
+    except LakehouseError as error:
+        fail(str(error), error.log)
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as error:
+        fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
     except KeyboardInterrupt:
         errors.print("interrupted")
         sys.exit(130)
@@ -185,10 +180,13 @@ def main() -> None:
         sys.exit(done.exit_code)
     except typer.Abort:
         sys.exit(1)
-    except Exception as error:  # click usage errors
-        import click
+    except ClickException as error:  # usage errors: typer's own message and exit code
+        error.show()
+        sys.exit(error.exit_code)
 
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+
+def fail(message: str, log: Path | None = None) -> None:
+    errors.print(f"error: {message}", markup=False, highlight=False)
+    if log:
+        errors.print(f"details: {log}", markup=False, highlight=False)
+    sys.exit(1)

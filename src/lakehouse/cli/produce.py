@@ -10,10 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lakehouse.errors import UserError
+
 console = Console()
 
 
-class ProduceError(ValueError):
+class ProduceError(UserError):
     """Bad producer arguments; shown as one line."""
 
 

@@ -35,6 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse.errors import LakehouseError
+from lakehouse.machine import free_port, require_java
+
 POM = Path(__file__).with_name("pom.xml")
 HOST = "127.0.0.1"
 NODE_ID = 1
@@ -44,7 +47,7 @@ MARKER = ".complete"
 Say = Callable[[str], None]
 
 
-class BrokerError(RuntimeError):
+class BrokerError(LakehouseError):
     """The local broker could not be prepared, started or reached (message: one line)."""
 
 
@@ -176,13 +179,6 @@ def _copy_dependencies(mvn: str, staging: Path, mvn_log: Path) -> None:
 # --------------------------------------------------------------------------- config
 
 
-def _free_port() -> int:
-    """Ask the OS for an unused loopback port (for the controller listener)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def _port_free(port: int) -> bool:
     """Check the PLAINTEXT port up front: a clash would otherwise only show in the broker log."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -241,17 +237,6 @@ logger.state.level = warn
 def _cluster_id() -> str:
     """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (like random-uuid)."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-
-
-def _java() -> str:
-    """Prefer $JAVA_HOME, as the Kafka scripts do; fall back to java on PATH."""
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").is_file():
-        return str(Path(java_home) / "bin" / "java")
-    java = shutil.which("java")
-    if java is None:
-        raise BrokerError("java (17 or newer) is needed for the local Kafka broker and was not found")
-    return java
 
 
 def _jvm_command(java: str, lib: Path, kdir: Path) -> list[str]:
@@ -337,9 +322,7 @@ def status(home: Path) -> BrokerStatus | None:
     port = _read_port(home)
     if pid is None or port is None or not _alive(pid):
         return None
-    return BrokerStatus(
-        bootstrap=f"{HOST}:{port}", pid=pid, data_dir=_data_dir(home), log_file=_log_file(home)
-    )
+    return BrokerStatus(bootstrap=f"{HOST}:{port}", pid=pid, data_dir=_data_dir(home), log_file=_log_file(home))
 
 
 def start(home: Path, port: int = 9092, *, timeout: float = 90.0, say: Say = _stderr_say) -> BrokerStatus:
@@ -357,10 +340,10 @@ def start(home: Path, port: int = 9092, *, timeout: float = 90.0, say: Say = _st
     if not _port_free(port):
         raise BrokerError(f"port {port} on {HOST} is already in use; choose another port")
     lib = ensure_jars(say)
-    java = _java()
+    java = require_java()
     kdir = _kafka_dir(home)
     _data_dir(home).mkdir(parents=True, exist_ok=True)
-    (kdir / "server.properties").write_text(_server_properties(port, _free_port(), _data_dir(home).resolve()))
+    (kdir / "server.properties").write_text(_server_properties(port, free_port(), _data_dir(home).resolve()))
     (kdir / "log4j2.properties").write_text(_LOG4J2)
     log_file = _log_file(home)
     log_file.write_text("")  # one start per log: the error pointer then shows this attempt only

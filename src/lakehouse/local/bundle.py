@@ -15,11 +15,13 @@ from typing import Any
 
 import yaml
 
+from lakehouse.errors import LakehouseError
+
 LOCAL_TARGET = "local"
 REFERENCE = re.compile(r"\$\{([^}]+)\}")
 
 
-class BundleError(ValueError):
+class BundleError(LakehouseError):
     """The bundle files are missing or malformed; the message names the file and the problem."""
 
 

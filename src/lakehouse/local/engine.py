@@ -22,30 +22,23 @@ from typing import Any
 import pyspark
 import yaml
 
+from lakehouse.errors import LakehouseError, SourceUnavailable
 from lakehouse.local import sdp_entry
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
     DELTA_PACKAGE,
     KAFKA_PACKAGE,
     Home,
-    require_java,
     session_confs,
     static_confs,
 )
+from lakehouse.machine import free_port, require_java
 
 EVENT_MARKERS = ("Flow ", "Run is ", "lakehouse: ", "Failed to resolve", "Error:")
 
 
-class SourceUnavailable(RuntimeError):
-    """The pipeline's source cannot be reached; nothing was run."""
-
-
-class PipelineFailed(RuntimeError):
-    """The pipeline run failed; the message is one line, the log file has the details."""
-
-    def __init__(self, message: str, log: Path) -> None:
-        super().__init__(message)
-        self.log = log
+class PipelineFailed(LakehouseError):
+    """The pipeline run failed; the message is one line, the log file (``log``) has the details."""
 
 
 @dataclass(frozen=True)
@@ -112,12 +105,6 @@ def write_spec(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, 
 def packages_for(configuration: Mapping[str, str]) -> list[str]:
     source = configuration.get("lakehouse.source", "files")
     return [DELTA_PACKAGE, KAFKA_PACKAGE] if source in ("kafka", "eventhubs") else [DELTA_PACKAGE]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def launch_command(
@@ -188,6 +175,6 @@ def run_pipeline(
     result = json.loads(summary.read_text()) if summary.exists() else {}
     if code != 0 or "error" in result:
         message = result.get("error") or last_error_line(log) or f"spark-pipelines exited with code {code}"
-        raise PipelineFailed(message, log)
+        raise PipelineFailed(message, log=log)
     result["log"] = str(log)
     return result

@@ -7,7 +7,6 @@ JVM starts, so they are shared here by the pipeline launcher and the interactive
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +20,6 @@ KAFKA_PACKAGE = f"org.apache.spark:spark-sql-kafka-0-10_2.13:{SPARK_VERSION}"
 
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
-
-
-class EnvironmentProblem(RuntimeError):
-    """Something the machine lacks (Java, a folder); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +79,3 @@ def session_confs() -> dict[str, str]:
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.sql.session.timeZone": "UTC",
     }
-
-
-def require_java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
-    if not java or not Path(java).exists():
-        raise EnvironmentProblem("Java 17+ is required to run Spark locally: install a JDK or set JAVA_HOME")
-    return java

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lakehouse.errors import LakehouseError
+
 LAYER_ORDER = ("bronze", "silver", "gold")
 
 
-class LayoutError(ValueError):
+class LayoutError(LakehouseError):
     """A pipeline folder does not follow the ``bronze.py`` / ``silver.py`` / ``gold.py`` layout."""
 
 

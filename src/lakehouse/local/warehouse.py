@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from lakehouse.local.home import DELTA_PACKAGE, Home, require_java, session_confs, static_confs
+from lakehouse.local.home import DELTA_PACKAGE, Home, session_confs, static_confs
+from lakehouse.machine import require_java
 
 
 def open_session(home: Home | None = None) -> SparkSession:

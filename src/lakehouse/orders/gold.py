@@ -77,9 +77,7 @@ def aggregate_product_sales(lines: DataFrame) -> DataFrame:
         F.max("product_name").alias("product_name"),
         F.count_distinct(_sold(F.col("transaction_no"))).alias("orders"),
         F.coalesce(F.sum(_sold(F.col("quantity"))), F.lit(0)).cast("bigint").alias("units_sold"),
-        F.coalesce(F.abs(F.sum(_cancelled(F.col("quantity")))), F.lit(0))
-        .cast("bigint")
-        .alias("units_cancelled"),
+        F.coalesce(F.abs(F.sum(_cancelled(F.col("quantity")))), F.lit(0)).cast("bigint").alias("units_cancelled"),
         _money(F.sum("line_amount")).alias("net_revenue"),
     )
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from faker import Faker
 
+from lakehouse.errors import UserError
+
 # Channel spelling as the messaging platform sends it; the pipeline lower-cases it.
 CHANNEL_WEIGHTS: dict[str, int] = {"Whatsapp": 90, "SMS": 7, "Email": 3}
 
@@ -54,7 +56,7 @@ def _faker(seed: int) -> Faker:
 
 def _require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+        raise UserError(f"{name} must be timezone-aware, got {moment!r}")
 
 
 def _skewed_weights(count: int) -> list[float]:
@@ -86,7 +88,7 @@ def synthetic_notifications(
     copies of a recent event (same ``message_id``), as an at-least-once transport delivers them.
     """
     if n < 0 or customers < 1:
-        raise ValueError(f"need n >= 0 and customers >= 1, got n={n}, customers={customers}")
+        raise UserError(f"need n >= 0 and customers >= 1, got n={n}, customers={customers}")
     _require_aware(start, "start")
     rng = random.Random(seed)
     fake = _faker(seed)
@@ -140,9 +142,9 @@ def synthetic_invoices(
     month in twenty is missing, so averages meet incomplete windows.
     """
     if customers < 1 or months < 1 or not 1 <= accounts_per_customer <= 9:
-        raise ValueError("need customers >= 1, months >= 1 and 1 to 9 accounts per customer")
+        raise UserError("need customers >= 1, months >= 1 and 1 to 9 accounts per customer")
     if end_month.day != 1:
-        raise ValueError(f"end_month must be the first day of a month, got {end_month}")
+        raise UserError(f"end_month must be the first day of a month, got {end_month}")
     rng = random.Random(seed)
     last = _month_index(end_month)
     rows: list[dict] = []
@@ -207,7 +209,7 @@ def synthetic_chatbot(
     answers to the same key).
     """
     if sessions < 0:
-        raise ValueError(f"sessions must be >= 0, got {sessions}")
+        raise UserError(f"sessions must be >= 0, got {sessions}")
     _require_aware(start, "start")
     rng = random.Random(seed)
     fake = _faker(seed)

@@ -27,6 +27,8 @@ from confluent_kafka import KafkaError, Message, Producer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from lakehouse.errors import UserError
+
 EVENTHUBS_ENV = "EVENTHUBS_CONNECTION_STRING"
 EVENTHUBS_SUFFIX = ".servicebus.windows.net"
 EVENTHUBS_PORT = 9093
@@ -39,7 +41,7 @@ Event = dict[str, Any] | bytes | str
 KeyFn = Callable[[Any], str | int | None]
 
 
-class TargetError(ValueError):
+class TargetError(UserError):
     """A target URL or its credentials are unusable (message: one line, never the secret)."""
 
 
@@ -80,9 +82,7 @@ def parse_target(url: str) -> KafkaTarget:
     parts = urlsplit(url)
     topic = parts.path.strip("/")
     if not _TOPIC.match(topic):
-        raise TargetError(
-            f"{url!r}: expected a topic/hub name after the host, e.g. kafka://127.0.0.1:9092/orders"
-        )
+        raise TargetError(f"{url!r}: expected a topic/hub name after the host, e.g. kafka://127.0.0.1:9092/orders")
     if parts.scheme == "kafka":
         if not parts.hostname:
             raise TargetError(f"{url!r}: expected kafka://HOST:PORT/TOPIC")
@@ -97,9 +97,7 @@ def parse_target(url: str) -> KafkaTarget:
             topic,
             connection_string=_eventhubs_secret(),
         )
-    raise TargetError(
-        f"{url!r}: unsupported scheme; use kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB"
-    )
+    raise TargetError(f"{url!r}: unsupported scheme; use kafka://HOST:PORT/TOPIC or eventhubs://NAMESPACE/HUB")
 
 
 def _eventhubs_secret() -> str:
@@ -223,9 +221,7 @@ def send(
     )
 
 
-def _produce(
-    producer: Producer, topic: str, key: str | int | None, value: bytes, on_delivery: _Deliveries
-) -> None:
+def _produce(producer: Producer, topic: str, key: str | int | None, value: bytes, on_delivery: _Deliveries) -> None:
     """Queue one message; when the local queue is full, serve delivery reports and retry."""
     encoded_key = None if key is None else str(key)
     while True:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from faker import Faker
 
+from lakehouse.errors import UserError
+
 CSV_HEADER = (
     "TransactionNo",
     "Date",
@@ -145,12 +147,12 @@ def _header_columns(path: Path) -> list[int]:
         try:
             header = next(csv.reader(handle), None)
         except (csv.Error, UnicodeDecodeError) as error:
-            raise ValueError(f"{path}: unreadable CSV header ({error}); expected {expected!r}") from None
+            raise UserError(f"{path}: unreadable CSV header ({error}); expected {expected!r}") from None
     if header is None:
-        raise ValueError(f"{path}: empty file; expected the header {expected!r}")
+        raise UserError(f"{path}: empty file; expected the header {expected!r}")
     names = [name.strip() for name in header]
     if sorted(names) != sorted(CSV_HEADER):
-        raise ValueError(f"{path}: unexpected CSV header {','.join(names)!r}; expected {expected!r}")
+        raise UserError(f"{path}: unexpected CSV header {','.join(names)!r}; expected {expected!r}")
     return [names.index(name) for name in CSV_HEADER]
 
 
@@ -170,7 +172,7 @@ def _raw_rows(path: Path, columns: list[int]) -> Iterator[dict[str, str | None]]
                 cells = zip(CSV_HEADER, columns, strict=True)
                 yield {name: row[i] if i < len(row) else None for name, i in cells}
         except (csv.Error, UnicodeDecodeError) as error:
-            raise ValueError(f"{path}: line {reader.line_num}: {error}") from None
+            raise UserError(f"{path}: line {reader.line_num}: {error}") from None
 
 
 def _number(text: str | None) -> float | str | None:
@@ -410,9 +412,7 @@ def _catalogue(rng: random.Random, fake: Faker, plain: int = 100, families: int 
 
 def _customers(rng: random.Random, fake: Faker, count: int = 250) -> tuple[list[_Customer], list[float]]:
     """Registered customers (5-digit numbers, one country each) and heavy-tailed order frequencies."""
-    customers = [
-        _Customer(str(fake.unique.random_int(12346, 18287)), _weighted(rng, _COUNTRIES)) for _ in range(count)
-    ]
+    customers = [_Customer(str(fake.unique.random_int(12346, 18287)), _weighted(rng, _COUNTRIES)) for _ in range(count)]
     return customers, [rng.paretovariate(1.2) for _ in customers]
 
 
@@ -439,17 +439,15 @@ def synthetic_orders(
     Event times increase through the business hours, so per-minute windows get several events.
     """
     if n < 0 or days < 1:
-        raise ValueError(f"need n >= 0 and days >= 1, got n={n}, days={days}")
+        raise UserError(f"need n >= 0 and days >= 1, got n={n}, days={days}")
     rates = {"cancellation_rate": cancellation_rate, "missing_customer_rate": missing_customer_rate}
     for name, rate in rates.items():
         if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"{name} must be between 0 and 1, got {rate}")
+            raise UserError(f"{name} must be between 0 and 1, got {rate}")
     return _synthetic(n, seed, start, days, cancellation_rate, missing_customer_rate)
 
 
-def _order_lines(
-    rng: random.Random, catalogue: list[_Product], customer: _Customer, number: int
-) -> list[dict]:
+def _order_lines(rng: random.Random, catalogue: list[_Product], customer: _Customer, number: int) -> list[dict]:
     products = rng.sample(catalogue, _weighted(rng, _LINES_PER_TRANSACTION))
     return [
         {
@@ -468,8 +466,7 @@ def _order_lines(
 def _cancellation_lines(rng: random.Random, order: list[dict], number: int) -> list[dict]:
     cancelled = rng.sample(order, rng.randint(1, min(2, len(order))))
     return [
-        {**line, "TransactionNo": f"C{number}", "Quantity": -rng.randint(1, line["Quantity"])}
-        for line in cancelled
+        {**line, "TransactionNo": f"C{number}", "Quantity": -rng.randint(1, line["Quantity"])} for line in cancelled
     ]
 
 
@@ -518,7 +515,7 @@ def _json_line(item: dict | str) -> str:
     if isinstance(item, str):
         text = item.removesuffix("\n")
         if "\n" in text or "\r" in text:
-            raise ValueError(f"a raw line must be a single line, got {text[:60]!r}")
+            raise UserError(f"a raw line must be a single line, got {text[:60]!r}")
         return text + "\n"
     return json.dumps(item, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
@@ -566,9 +563,9 @@ def write_jsonl(
     what a streaming source that picks up new files expects. Nothing is written for no events.
     """
     if per_file < 1:
-        raise ValueError(f"per_file must be at least 1, got {per_file}")
+        raise UserError(f"per_file must be at least 1, got {per_file}")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", prefix):
-        raise ValueError(f"prefix must start with a letter or digit (no '.', '_' or '/'), got {prefix!r}")
+        raise UserError(f"prefix must start with a letter or digit (no '.', '_' or '/'), got {prefix!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     index = _next_index(out_dir, prefix)
