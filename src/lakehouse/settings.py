@@ -4,14 +4,20 @@ Configuration flows one way: bundle variables -> pipeline ``configuration`` -> `
 :class:`PipelineSettings` -> plain arguments of the pure transforms. Nothing below the pipeline files
 reads ``spark.conf`` itself, so transforms stay testable without a pipeline runtime.
 
-Every key is listed in :data:`KEYS` with its default; the bundle test checks that each key the code
-reads is defined by every pipeline resource that needs it.
+Keys every pipeline shares are listed in :data:`KEYS` with their defaults; each pipeline's own keys
+live in ``lakehouse/<pipeline>/settings.py`` (its ``KEYS`` and a frozen ``<Pipeline>Settings``
+dataclass). Values are validated when read, before Spark runs anything, with a message that names
+the key and the form it expects. The bundle test checks that every key a pipeline reads is defined by
+its resource and that a resource defines no unknown key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
 from lakehouse.errors import SettingsError
 
@@ -35,23 +41,20 @@ KEYS: dict[str, str | None] = {
     "lakehouse.secrets.scope": "lakehouse",
     "lakehouse.secrets.eventhubs_key": "eventhubs-connection-string",
     "lakehouse.entities": None,
-    # orders pipeline
-    "lakehouse.orders.dedup_watermark": "10 minutes",
-    "lakehouse.orders.panel_watermark": "1 minute",
-    # notifications pipeline
-    "lakehouse.notifications.dedup_watermark": "10 minutes",
-    "lakehouse.notifications.panel_watermark": "2 minutes",
-    "lakehouse.notifications.channels": "whatsapp,sms,email",
-    "lakehouse.notifications.tariff": "whatsapp=0.04",
-    # billing pipeline
-    "lakehouse.billing.reference_date": "2020-01-01",
-    # chatbot pipeline
-    "lakehouse.chatbot.flow_views": "F1000=name,cpf,delivery_confirmed;F2000=nota,recomenda",
 }
 
 SOURCE_KINDS = ("files", "kafka", "eventhubs", "autoloader")
 
 ConfGetter = Callable[[str, str | None], str | None]
+
+
+class Conf(Protocol):
+    """What settings need of ``spark.conf``: ``get(key, default)``; a plain dict-like works in tests."""
+
+    def get(self, key: str, default: str | None = None) -> str | None: ...
+
+
+_INTERVAL = re.compile(r"^\s*\d+\s+(second|minute|hour|day|week)s?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -111,10 +114,9 @@ class PipelineSettings:
     source: SourceSettings
 
     @classmethod
-    def from_conf(cls, conf: object) -> PipelineSettings:
+    def from_conf(cls, conf: Conf) -> PipelineSettings:
         """Build settings from ``spark.conf`` (or any object with ``get(key, default)``)."""
-        get: ConfGetter = conf.get  # type: ignore[attr-defined]
-        return cls(layers=read_layers(get), source=read_source(get))
+        return cls(layers=read_layers(conf.get), source=read_source(conf.get))
 
 
 def value(get: ConfGetter, key: str) -> str | None:
@@ -190,7 +192,30 @@ def _stream_position(get: ConfGetter) -> dict[str, object]:
     }
 
 
-def setting(conf: object, key: str) -> str:
-    """One pipeline-specific setting (e.g. a watermark) with its registered default."""
-    get: ConfGetter = conf.get  # type: ignore[attr-defined]
-    return required(get, key)
+def pipeline_setting(conf: Conf, keys: Mapping[str, str], key: str) -> str:
+    """One pipeline-specific setting with the default its pipeline's ``KEYS`` registers."""
+    if key not in keys:
+        raise SettingsError(f"'{key}' is not a setting of this pipeline; known: {', '.join(sorted(keys))}")
+    found = conf.get(key, keys[key])
+    if found is None or found.strip() == "":
+        raise SettingsError(f"pipeline configuration '{key}' is required but not set")
+    return found.strip()
+
+
+def as_interval(text: str, key: str) -> str:
+    """``'10 minutes'`` as Spark's watermarks take it; anything else is refused with the key's name."""
+    if not _INTERVAL.match(text):
+        raise SettingsError(f"pipeline configuration '{key}' must be an interval like '10 minutes', got {text!r}")
+    return " ".join(text.split()).lower()
+
+
+def as_date(text: str, key: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise SettingsError(f"pipeline configuration '{key}' must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def as_list(text: str) -> list[str]:
+    """``'a, b,,c'`` -> ``['a', 'b', 'c']``."""
+    return [item.strip() for item in text.split(",") if item.strip()]

@@ -1,7 +1,7 @@
 """Bronze streams: one function turns pipeline settings into the raw stream of an entity.
 
 Whatever the source (a landing folder, Kafka, Azure Event Hubs, Auto Loader), bronze has one fixed
-schema (:data:`BRONZE_COLUMNS`): the payload exactly as received plus where it came from. Silver
+schema (:data:`lakehouse.columns.BRONZE_COLUMNS`): the payload exactly as received plus where it came from. Silver
 parses ``raw_payload``; nothing is parsed, filtered or dropped here, so bronze keeps every record,
 malformed ones included.
 
@@ -16,18 +16,6 @@ from pyspark.sql import functions as F
 
 from lakehouse import compat
 from lakehouse.settings import EventHubsSettings, KafkaSettings, SourceSettings
-
-BRONZE_COLUMNS = (
-    "raw_payload",
-    "kafka_key",
-    "topic",
-    "partition",
-    "offset",
-    "kafka_timestamp",
-    "file_path",
-    "file_modification_time",
-    "ingested_at",
-)
 
 # The Kafka login module is shaded on Databricks; open-source Spark uses the plain class name.
 DATABRICKS_PLAIN_LOGIN = "kafkashaded.org.apache.kafka.common.security.plain.PlainLoginModule"

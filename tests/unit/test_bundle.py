@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -30,14 +30,19 @@ PIPELINES = resources("pipelines")
 JOBS = resources("jobs")
 
 
-def keys_read_by(folder: Path) -> set[str]:
-    """Configuration keys a pipeline folder reads through ``setting(spark.conf, "...")``."""
-    keys = set()
-    for file in folder.glob("*.py"):
-        for node in ast.walk(ast.parse(file.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "setting":
-                keys.add(node.args[1].value)
-    return keys
+def keys_of_pipeline(key: str) -> set[str]:
+    """The pipeline's own configuration keys: ``KEYS`` of ``lakehouse.<pipeline>.settings``."""
+    return set(importlib.import_module(f"lakehouse.{key}.settings").KEYS)
+
+
+def test_every_pipeline_folder_has_its_logic_package_one_hop_away():
+    for key, (path, spec) in PIPELINES.items():
+        folder = (path.parent / spec["libraries"][0]["glob"]["include"].removesuffix("/**")).resolve()
+        package = ROOT / "src" / "lakehouse" / folder.name
+        assert folder.name == key, f"{path.name}: the pipeline folder must be named after the resource key"
+        for layer, _ in layer_files(folder):
+            if layer != "bronze":
+                assert (package / f"{layer}.py").is_file(), f"{folder}/{layer}.py has no lakehouse/{key}/{layer}.py"
 
 
 def test_the_bundle_has_pipelines_and_jobs():
@@ -77,10 +82,9 @@ def test_library_globs_match_layer_files(key):
 def test_every_configuration_key_the_code_reads_is_defined(key):
     path, spec = PIPELINES[key]
     configuration = set(spec.get("configuration") or {})
-    folder = (path.parent / spec["libraries"][0]["glob"]["include"].removesuffix("/**")).resolve()
-    missing = (COMMON_KEYS | keys_read_by(folder)) - configuration
+    missing = (COMMON_KEYS | keys_of_pipeline(key)) - configuration
     assert not missing, f"{path.name}: configuration lacks {sorted(missing)}"
-    unknown = configuration - set(KEYS)
+    unknown = configuration - set(KEYS) - keys_of_pipeline(key)
     assert not unknown, f"{path.name}: keys no code reads: {sorted(unknown)}"
 
 

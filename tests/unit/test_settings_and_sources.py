@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from lakehouse import sources
+from lakehouse.columns import BRONZE_COLUMNS
 from lakehouse.settings import EventHubsSettings, KafkaSettings, PipelineSettings, SettingsError
 
 
@@ -98,4 +99,4 @@ def test_file_lines_land_in_bronze_with_their_file(spark, tmp_path):
     rows = spark.table("bronze_files").orderBy("raw_payload").collect()
     assert sorted(r.raw_payload for r in rows) == ["not json", '{"a": 1}']
     assert all(r.file_path.endswith("/orders/a.jsonl") and r.ingested_at is not None for r in rows)
-    assert tuple(spark.table("bronze_files").columns) == sources.BRONZE_COLUMNS
+    assert tuple(spark.table("bronze_files").columns) == BRONZE_COLUMNS

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.quality import keep_rejected
+from lakehouse.columns import SOURCE_COLUMNS
+from lakehouse.quarantine import to_quarantine
 
 # The shop's export fields verbatim, plus the envelope. Strings on purpose: see the module docstring.
 EVENT_SCHEMA = (
@@ -54,8 +55,6 @@ ORDER_LINE_COLUMNS = (
     "country",
 )
 
-SOURCE_COLUMNS = ("raw_payload", "kafka_key", "topic", "partition", "offset", "kafka_timestamp", "file_path")
-
 
 def parse_shop_date(col: Column) -> Column:
     """``12/9/2019`` -> 2019-12-09; NULL for anything else (``13/45/2019`` included)."""
@@ -75,14 +74,12 @@ def parse_order_events(bronze: DataFrame) -> DataFrame:
     transaction_no = F.trim(F.col("event.TransactionNo"))
     return bronze.select(
         *[F.col(c) for c in SOURCE_COLUMNS],
-        F.col("ingested_at"),
         F.expr("try_parse_json(raw_payload) IS NOT NULL AND startswith(ltrim(raw_payload), '{')").alias(
             "payload_is_json_object"
         ),
         event.alias("event"),
     ).select(
         *[F.col(c) for c in SOURCE_COLUMNS],
-        F.col("ingested_at"),
         F.col("payload_is_json_object"),
         F.col("event.event_id").alias("event_id"),
         parse_event_time(F.col("event.event_time")).alias("event_time"),
@@ -114,12 +111,5 @@ def quarantine_rules() -> dict[str, str]:
 
 
 def to_order_line_quarantine(parsed: DataFrame) -> DataFrame:
-    """Rejected records: the raw payload, the names of the failed rules and the source metadata."""
-    rejected = keep_rejected(parsed, quarantine_rules())
-    return rejected.select(
-        F.col("raw_payload"),
-        F.col("failed_rules"),
-        F.col("event_id"),
-        *[F.col(c) for c in SOURCE_COLUMNS if c != "raw_payload"],
-        F.col("ingested_at"),
-    )
+    """Rejected records: the raw payload, the names of the failed rules, the event id and the source."""
+    return to_quarantine(parsed, quarantine_rules(), identifiers=("event_id",))

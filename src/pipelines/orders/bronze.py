@@ -2,10 +2,10 @@
 
 from pyspark import pipelines as dp
 
-from lakehouse.settings import PipelineSettings
+from lakehouse.orders.settings import OrdersSettings
 from lakehouse.sources import read_bronze
 
-settings = PipelineSettings.from_conf(spark.conf)
+settings = OrdersSettings.from_conf(spark.conf)
 
 
 @dp.table(

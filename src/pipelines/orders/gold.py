@@ -3,11 +3,10 @@
 from pyspark import pipelines as dp
 
 from lakehouse.orders import gold
-from lakehouse.settings import PipelineSettings, setting
+from lakehouse.orders.settings import OrdersSettings
 
-settings = PipelineSettings.from_conf(spark.conf)
+settings = OrdersSettings.from_conf(spark.conf)
 order_lines = settings.layers.silver_table("order_lines")
-panel_watermark = setting(spark.conf, "lakehouse.orders.panel_watermark")
 
 
 @dp.materialized_view(name=settings.layers.gold_table("orders_daily_sales"), comment="Daily sales per country")
@@ -20,7 +19,7 @@ def orders_daily_sales():
     comment="One-minute sales windows on event time, emitted once the watermark passes",
 )
 def orders_sales_per_minute():
-    return gold.aggregate_sales_per_minute(spark.readStream.table(order_lines), panel_watermark)
+    return gold.aggregate_sales_per_minute(spark.readStream.table(order_lines), settings.panel_watermark)
 
 
 @dp.materialized_view(name=settings.layers.gold_table("orders_product_sales"), comment="Sales per product")

@@ -4,19 +4,18 @@ from pyspark import pipelines as dp
 
 from lakehouse import compat
 from lakehouse.orders import silver as orders
+from lakehouse.orders.settings import OrdersSettings
 from lakehouse.quality import keep_valid
-from lakehouse.settings import PipelineSettings, setting
 
-settings = PipelineSettings.from_conf(spark.conf)
+settings = OrdersSettings.from_conf(spark.conf)
 bronze = settings.layers.bronze_table("orders_raw")
-dedup_watermark = setting(spark.conf, "lakehouse.orders.dedup_watermark")
 
 
 @dp.table(name=settings.layers.silver_table("order_lines"), comment="Typed, de-duplicated order lines")
 @compat.expectations(drop=orders.ORDER_LINE_RULES, warn=orders.ORDER_LINE_WARNINGS)
 def order_lines():
     parsed = orders.parse_order_events(spark.readStream.table(bronze))
-    return orders.to_order_lines(keep_valid(parsed, orders.ORDER_LINE_RULES), dedup_watermark)
+    return orders.to_order_lines(keep_valid(parsed, orders.ORDER_LINE_RULES), settings.dedup_watermark)
 
 
 @dp.table(
