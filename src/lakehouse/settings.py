@@ -209,6 +209,11 @@ def as_interval(text: str, key: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def interval_setting(conf: Conf, keys: Mapping[str, str], key: str) -> str:
+    """A pipeline-specific interval setting (a watermark), validated."""
+    return as_interval(pipeline_setting(conf, keys, key), key)
+
+
 def as_date(text: str, key: str) -> date:
     try:
         return date.fromisoformat(text.strip())

@@ -1,4 +1,4 @@
-"""`lakehouse run` of notifications, billing and chatbot on the bundled fixtures, checked against
+"""`lakehouse run` of notifications, invoices and chatbot on the bundled fixtures, checked against
 figures computed in plain Python (:mod:`tests.pipeline.expected_communication`).
 
 One run per pipeline (module-scoped fixtures), then one Spark session per pipeline to read its
@@ -158,7 +158,7 @@ def test_notifications_detail_has_one_row_per_silver_message(notifications):
 
 
 # --------------------------------------------------------------------------------------------------
-# billing
+# invoices
 # --------------------------------------------------------------------------------------------------
 
 INVOICE_LINES = expected.read_lines(FIXTURES / "invoices", "*.csv")
@@ -166,8 +166,8 @@ INVOICES = expected.invoices(INVOICE_LINES)
 
 
 @pytest.fixture(scope="module")
-def billing(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    home = run_pipeline(tmp_path_factory, "billing", "invoices")
+def invoices(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    home = run_pipeline(tmp_path_factory, "invoices", "invoices")
     return query(
         home,
         bronze="SELECT count(*) AS n FROM bronze.invoices_raw",
@@ -182,26 +182,26 @@ def billing(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
 
 
-def test_billing_bronze_keeps_every_line_headers_included(billing):
-    assert billing["bronze"] == [{"n": len(INVOICE_LINES)}]
+def test_invoices_bronze_keeps_every_line_headers_included(invoices):
+    assert invoices["bronze"] == [{"n": len(INVOICE_LINES)}]
 
 
-def test_billing_silver_holds_every_valid_invoice(billing):
-    assert len(billing["silver"]) == len(INVOICES.silver)
-    got = Counter(tuple(row.values()) for row in billing["silver"])
+def test_invoices_silver_holds_every_valid_invoice(invoices):
+    assert len(invoices["silver"]) == len(INVOICES.silver)
+    got = Counter(tuple(row.values()) for row in invoices["silver"])
     want = Counter((i.customer, i.account, i.month.isoformat(), str(i.invoice)) for i in INVOICES.silver)
     assert got == want
 
 
-def test_billing_quarantine_holds_every_invalid_line_with_its_rules(billing):
-    assert len(billing["quarantine"]) == len(INVOICES.quarantine)
-    assert len(billing["silver"]) + len(billing["quarantine"]) == INVOICES.records
-    assert rules_by_record(billing["quarantine"]) == Counter(INVOICES.quarantine)
-    assert not any(expected.is_invoice_header(row["raw_payload"]) for row in billing["quarantine"])
+def test_invoices_quarantine_holds_every_invalid_line_with_its_rules(invoices):
+    assert len(invoices["quarantine"]) == len(INVOICES.quarantine)
+    assert len(invoices["silver"]) + len(invoices["quarantine"]) == INVOICES.records
+    assert rules_by_record(invoices["quarantine"]) == Counter(INVOICES.quarantine)
+    assert not any(expected.is_invoice_header(row["raw_payload"]) for row in invoices["quarantine"])
 
 
-def test_billing_invoice_averages_match_an_independent_computation(billing):
-    rows = billing["averages"]
+def test_invoices_invoice_averages_match_an_independent_computation(invoices):
+    rows = invoices["averages"]
     got = {
         (row["customer"], row["account"]): {
             "avg_invoice_3m": row["avg_invoice_3m"],

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from chispa import assert_df_equality
 
-from lakehouse import chatbot
+from lakehouse.chatbot import flows
+from lakehouse.chatbot import gold as chatbot_gold
+from lakehouse.chatbot import silver as chatbot_silver
 from lakehouse.quality import keep_rejected, keep_valid
 from tests.unit.bronze import BRONZE_DDL
 
@@ -51,16 +53,16 @@ def utc(*parts: int) -> datetime:
 
 
 def answers_of(spark, *files: tuple[str, str]):
-    parsed = chatbot.parse_chatbot_files(bronze(spark, *files))
-    return chatbot.to_answers(keep_valid(parsed, chatbot.CHATBOT_RULES))
+    parsed = chatbot_silver.parse_chatbot_files(bronze(spark, *files))
+    return chatbot_silver.to_answers(keep_valid(parsed, chatbot_silver.CHATBOT_RULES))
 
 
 def sessions_of(spark, *files: tuple[str, str]):
-    return chatbot.chatbot_sessions(answers_of(spark, *files)).orderBy("customer", "flow", "session")
+    return chatbot_gold.chatbot_sessions(answers_of(spark, *files)).orderBy("customer", "flow", "session")
 
 
 def failed(spark, *files: tuple[str, str]) -> list[list[str]]:
-    rejected = keep_rejected(chatbot.parse_chatbot_files(bronze(spark, *files)), chatbot.CHATBOT_RULES)
+    rejected = keep_rejected(chatbot_silver.parse_chatbot_files(bronze(spark, *files)), chatbot_silver.CHATBOT_RULES)
     return [list(row.failed_rules) for row in rejected.collect()]
 
 
@@ -71,9 +73,9 @@ def test_an_array_file_yields_one_row_per_answer_with_its_source(spark):
     text = array_file(
         answer("name", "maria", "2019-12-16T13:59:58+00:00"), answer("cpf", "1", "2019-12-16T14:00:01+00:00")
     )
-    got = chatbot.parse_chatbot_files(bronze(spark, ("hour=13.json", text)))
+    got = chatbot_silver.parse_chatbot_files(bronze(spark, ("hour=13.json", text)))
     element = '{"customer":"C1000","flow":"F1000","session":"S1000","timestamp":"2019-12-16T%s+00:00","content":%s}'
-    source = (None, None, None, "hour=13.json", INGESTED)
+    source = (None, None, None, None, None, "hour=13.json", INGESTED)
     want = spark.createDataFrame(
         [
             (
@@ -97,7 +99,9 @@ def test_an_array_file_yields_one_row_per_answer_with_its_source(spark):
                 *source,
             ),
         ],
-        f"{ANSWERS_DDL}, raw_payload string, topic string, partition int, offset bigint, file_path string, "
+        f"{ANSWERS_DDL}, raw_payload string, kafka_key string, topic string, partition int, offset bigint, "
+        "kafka_timestamp timestamp, "
+        "file_path string, "
         "ingested_at timestamp",
     )
     assert_df_equality(got, want, ignore_nullable=True)
@@ -105,7 +109,9 @@ def test_an_array_file_yields_one_row_per_answer_with_its_source(spark):
 
 def test_a_json_lines_file_is_read_and_blank_lines_skipped(spark):
     text = lines_file(answer("name", "maria", "2019-12-16T13:59:58+00:00")) + "\n  \n"
-    got = chatbot.parse_chatbot_files(bronze(spark, ("answers.jsonl", text))).select(*chatbot.ANSWER_COLUMNS)
+    got = chatbot_silver.parse_chatbot_files(bronze(spark, ("answers.jsonl", text))).select(
+        *chatbot_silver.ANSWER_COLUMNS
+    )
     want = spark.createDataFrame(
         [("C1000", "F1000", "S1000", "name", "maria", utc(2019, 12, 16, 13, 59, 58))], ANSWERS_DDL
     )
@@ -114,7 +120,7 @@ def test_a_json_lines_file_is_read_and_blank_lines_skipped(spark):
 
 def test_a_timestamp_with_an_offset_is_converted_to_utc(spark):
     text = array_file(answer("name", "maria", "2019-12-16T10:59:58-03:00"))
-    got = chatbot.parse_chatbot_files(bronze(spark, ("f.json", text))).select("answered_at")
+    got = chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", text))).select("answered_at")
     want = spark.createDataFrame([(utc(2019, 12, 16, 13, 59, 58),)], "answered_at timestamp")
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -125,7 +131,9 @@ def test_a_valid_answer_fails_no_rule(spark):
 
 def test_a_non_object_element_is_quarantined_not_lost(spark):
     text = array_file(answer("name", "maria", "2019-12-16T13:59:58+00:00"), 42)
-    rejected = keep_rejected(chatbot.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot.CHATBOT_RULES)
+    rejected = keep_rejected(
+        chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot_silver.CHATBOT_RULES
+    )
     got = rejected.select("raw_payload", "file_path", "failed_rules")
     want = spark.createDataFrame(
         [("42", "f.json", ALL_RULES)], "raw_payload string, file_path string, failed_rules array<string>"
@@ -135,14 +143,16 @@ def test_a_non_object_element_is_quarantined_not_lost(spark):
 
 def test_an_unreadable_array_file_is_quarantined_whole(spark):
     text = '[{"customer": "C1000", "flow": "F1000"'
-    rejected = keep_rejected(chatbot.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot.CHATBOT_RULES)
+    rejected = keep_rejected(
+        chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot_silver.CHATBOT_RULES
+    )
     got = rejected.select("raw_payload", "failed_rules")
     want = spark.createDataFrame([(text, ALL_RULES)], "raw_payload string, failed_rules array<string>")
     assert_df_equality(got, want, ignore_nullable=True)
 
 
 def test_an_empty_array_file_yields_nothing(spark):
-    assert chatbot.parse_chatbot_files(bronze(spark, ("f.json", "[]\n"))).collect() == []
+    assert chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", "[]\n"))).collect() == []
 
 
 @pytest.mark.parametrize(
@@ -278,7 +288,7 @@ def test_a_flow_view_has_a_column_per_key_and_null_while_unanswered(spark):
         ],
         SESSIONS_DDL,
     )
-    got = chatbot.flow_view(sessions, "F1000", ["name", "cpf", "delivery_confirmed"])
+    got = chatbot_gold.flow_view(sessions, "F1000", ["name", "cpf", "delivery_confirmed"])
     want = spark.createDataFrame(
         [
             (
@@ -298,7 +308,7 @@ def test_a_flow_view_has_a_column_per_key_and_null_while_unanswered(spark):
 
 
 def test_parse_flow_views_reads_the_configuration_string():
-    got = chatbot.parse_flow_views(" F1000=name, cpf,delivery_confirmed ; F2000=recomenda,nota;")
+    got = flows.parse_flow_views(" F1000=name, cpf,delivery_confirmed ; F2000=recomenda,nota;")
     assert got == {"F1000": ["name", "cpf", "delivery_confirmed"], "F2000": ["recomenda", "nota"]}
 
 
@@ -307,4 +317,4 @@ def test_parse_flow_views_reads_the_configuration_string():
 )
 def test_parse_flow_views_refuses_what_cannot_become_columns(text):
     with pytest.raises(ValueError):
-        chatbot.parse_flow_views(text)
+        flows.parse_flow_views(text)

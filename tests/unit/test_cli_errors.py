@@ -25,7 +25,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], expected: str)
 
 def test_an_unknown_pipeline(tmp_path):
     done = lakehouse("run", "nope", env={**os.environ, "LAKEHOUSE_HOME": str(tmp_path)})
-    assert_one_line_error(done, "unknown pipeline 'nope'; the bundle defines: billing, chatbot, notifications, orders")
+    assert_one_line_error(done, "unknown pipeline 'nope'; the bundle defines: chatbot, invoices, notifications, orders")
 
 
 def test_a_landing_folder_that_does_not_exist(tmp_path):

@@ -10,7 +10,9 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from lakehouse import notifications
+from lakehouse.notifications import gold as notifications_gold
+from lakehouse.notifications import silver as notifications_silver
+from lakehouse.notifications import tariff
 from lakehouse.quality import keep_rejected, keep_valid
 from lakehouse.sources import text_to_bronze
 from tests.unit.bronze import BRONZE_DDL
@@ -50,11 +52,13 @@ def bronze(spark, *payloads: str):
 
 
 def parsed(spark, *payloads: str):
-    return notifications.parse_notifications(bronze(spark, *payloads)).select(*notifications.NOTIFICATION_COLUMNS)
+    return notifications_silver.parse_notifications(bronze(spark, *payloads)).select(
+        *notifications_silver.NOTIFICATION_COLUMNS
+    )
 
 
-def failed(spark, *payloads: str, rules=notifications.NOTIFICATION_RULES) -> list[list[str]]:
-    rejected = keep_rejected(notifications.parse_notifications(bronze(spark, *payloads)), rules)
+def failed(spark, *payloads: str, rules=notifications_silver.NOTIFICATION_RULES) -> list[list[str]]:
+    rejected = keep_rejected(notifications_silver.parse_notifications(bronze(spark, *payloads)), rules)
     return [list(row.failed_rules) for row in rejected.orderBy("offset").collect()]
 
 
@@ -71,7 +75,7 @@ def silver(spark, rows):
 
 def test_a_valid_event_becomes_typed_columns_with_its_source_metadata(spark):
     payload = event()
-    got = notifications.parse_notifications(bronze(spark, payload))
+    got = notifications_silver.parse_notifications(bronze(spark, payload))
     want = spark.createDataFrame(
         [
             (
@@ -82,14 +86,18 @@ def test_a_valid_event_becomes_typed_columns_with_its_source_metadata(spark):
                 "Seu pedido 123456 saiu para entrega.",
                 utc(2020, 2, 3, 14, 0, 1, 1000),
                 payload,
+                None,
                 "notifications",
                 0,
                 0,
                 None,
+                None,
                 INGESTED,
             )
         ],
-        f"{SILVER_DDL}, raw_payload string, topic string, partition int, offset bigint, file_path string, "
+        f"{SILVER_DDL}, raw_payload string, kafka_key string, topic string, partition int, offset bigint, "
+        "kafka_timestamp timestamp, "
+        "file_path string, "
         "ingested_at timestamp",
     )
     assert_df_equality(got, want, ignore_nullable=True)
@@ -120,7 +128,7 @@ def test_an_unknown_channel_is_rejected(spark):
 
 
 def test_known_channels_are_an_argument(spark):
-    rules = notifications.notification_rules(["Telegram", "whatsapp"])
+    rules = notifications_silver.notification_rules(["Telegram", "whatsapp"])
     assert failed(spark, event(channel="Telegram"), event(channel="SMS"), rules=rules) == [["known_channel"]]
 
 
@@ -131,7 +139,7 @@ def test_a_missing_message_id_or_customer_is_rejected(spark):
 
 def test_a_payload_that_is_not_json_fails_every_rule_and_keeps_its_text(spark):
     rejected = keep_rejected(
-        notifications.parse_notifications(bronze(spark, "{not json")), notifications.NOTIFICATION_RULES
+        notifications_silver.parse_notifications(bronze(spark, "{not json")), notifications_silver.NOTIFICATION_RULES
     )
     got = rejected.select("raw_payload", "failed_rules")
     want = spark.createDataFrame(
@@ -144,7 +152,7 @@ def test_a_payload_that_is_not_json_fails_every_rule_and_keeps_its_text(spark):
 @pytest.mark.parametrize("channels", [[], ["what's app"], ["sms", "e mail"]])
 def test_notification_rules_refuse_channel_names_that_are_not_plain(channels):
     with pytest.raises(ValueError):
-        notifications.notification_rules(channels)
+        notifications_silver.notification_rules(channels)
 
 
 # ---- per-minute panel and detail -----------------------------------------------------------------
@@ -156,7 +164,7 @@ def test_minute_windows_split_59_999_from_00_000(spark):
         ("C1000", "m-2", "Maria Silva", "whatsapp", "b", utc(2020, 2, 3, 14, 0, 59, 999000)),
         ("C1000", "m-3", "Maria Silva", "whatsapp", "c", utc(2020, 2, 3, 14, 1, 0)),
     ]
-    got = notifications.notifications_per_minute(silver(spark, rows), "1 minute")
+    got = notifications_gold.notifications_per_minute(silver(spark, rows), "1 minute")
     want = spark.createDataFrame(
         [
             ("C1000", "Maria Silva", "whatsapp", utc(2020, 2, 3, 14, 0), utc(2020, 2, 3, 14, 1), 2),
@@ -174,7 +182,7 @@ def test_minute_counts_are_per_customer_and_channel_with_the_latest_name(spark):
         ("C1000", "m-3", "Maria Silva", "sms", "c", utc(2020, 2, 3, 14, 0, 3)),
         ("C2000", "m-4", "João Souza", "whatsapp", "d", utc(2020, 2, 3, 14, 0, 4)),
     ]
-    got = notifications.notifications_per_minute(silver(spark, rows), "1 minute")
+    got = notifications_gold.notifications_per_minute(silver(spark, rows), "1 minute")
     start, end = utc(2020, 2, 3, 14, 0), utc(2020, 2, 3, 14, 1)
     want = spark.createDataFrame(
         [
@@ -189,7 +197,7 @@ def test_minute_counts_are_per_customer_and_channel_with_the_latest_name(spark):
 
 def test_detail_lists_every_notification(spark):
     rows = [("C1000", "m-1", "Maria Silva", "whatsapp", "Seu pedido saiu.", utc(2020, 2, 3, 14, 0, 1))]
-    got = notifications.notifications_detail(silver(spark, rows))
+    got = notifications_gold.notifications_detail(silver(spark, rows))
     want = spark.createDataFrame(
         [("C1000", "Maria Silva", "m-1", "Seu pedido saiu.", utc(2020, 2, 3, 14, 0, 1))],
         "customer_id string, customer_name string, message_id string, payload string, event_datetime timestamp",
@@ -228,16 +236,16 @@ def run_stream(spark, tmp_path, files: list[list[str]], build):
 
 
 def valid_stream(bronze_stream):
-    return keep_valid(notifications.parse_notifications(bronze_stream), notifications.NOTIFICATION_RULES)
+    return keep_valid(notifications_silver.parse_notifications(bronze_stream), notifications_silver.NOTIFICATION_RULES)
 
 
 def silver_stream(bronze_stream, watermark: str):
-    return notifications.to_notifications(valid_stream(bronze_stream), watermark)
+    return notifications_silver.to_notifications(valid_stream(bronze_stream), watermark)
 
 
 def silver_table_stream(bronze_stream):
     """What reading the silver table as a stream gives: its columns, no watermark yet (one per query)."""
-    return valid_stream(bronze_stream).select(*notifications.NOTIFICATION_COLUMNS)
+    return valid_stream(bronze_stream).select(*notifications_silver.NOTIFICATION_COLUMNS)
 
 
 def test_a_transport_duplicate_is_dropped_within_the_watermark(spark, tmp_path):
@@ -294,7 +302,7 @@ def test_a_late_message_is_left_out_of_the_minute_counts(spark, tmp_path):
         spark,
         tmp_path,
         files,
-        lambda s: notifications.notifications_per_minute(silver_table_stream(s), "1 minute"),
+        lambda s: notifications_gold.notifications_per_minute(silver_table_stream(s), "1 minute"),
     )
     want = spark.createDataFrame(
         [("C1000", "Maria Silva", "whatsapp", utc(2020, 2, 3, 14, 0), utc(2020, 2, 3, 14, 1), 2)],
@@ -315,7 +323,7 @@ def test_25000_whatsapp_notifications_bill_1000(spark):
         F.lit("oi").alias("payload"),
         F.timestamp_seconds(F.lit(1_580_688_000) + F.col("id")).alias("event_datetime"),  # from 2020-02-03
     )
-    got = notifications.daily_billing(many, notifications.DEFAULT_TARIFF)
+    got = notifications_gold.daily_billing(many, tariff.DEFAULT_TARIFF)
     want = spark.createDataFrame(
         [("C1000", "Maria Silva", "whatsapp", date(2020, 2, 3), 25_000, Decimal("0.0400"), Decimal("1000.00"))],
         BILLING_DDL,
@@ -327,7 +335,7 @@ def test_billing_date_is_the_utc_day_whatever_the_session_time_zone(spark):
     rows = [("C1000", "m-1", "Maria Silva", "whatsapp", "a", utc(2020, 2, 4, 1, 30))]  # 22:30 on 3 Feb in São Paulo
     spark.conf.set("spark.sql.session.timeZone", "America/Sao_Paulo")
     try:
-        got = notifications.daily_billing(silver(spark, rows), notifications.DEFAULT_TARIFF).select("billing_date")
+        got = notifications_gold.daily_billing(silver(spark, rows), tariff.DEFAULT_TARIFF).select("billing_date")
         days = [row.billing_date for row in got.collect()]
     finally:
         spark.conf.set("spark.sql.session.timeZone", "UTC")
@@ -336,14 +344,14 @@ def test_billing_date_is_the_utc_day_whatever_the_session_time_zone(spark):
 
 def test_a_channel_without_tariff_is_billed_with_null_price_and_amount(spark):
     rows = [("C1000", "m-1", "Maria Silva", "email", "a", utc(2020, 2, 3, 14, 0))]
-    got = notifications.daily_billing(silver(spark, rows), {"whatsapp": Decimal("0.04")})
+    got = notifications_gold.daily_billing(silver(spark, rows), {"whatsapp": Decimal("0.04")})
     want = spark.createDataFrame([("C1000", "Maria Silva", "email", date(2020, 2, 3), 1, None, None)], BILLING_DDL)
     assert_df_equality(got, want, ignore_nullable=True)
 
 
 def test_amount_is_rounded_half_up_to_cents(spark):
     rows = [("C1000", f"m-{i}", "Maria Silva", "sms", "a", utc(2020, 2, 3, 14, 0, i)) for i in range(3)]
-    got = notifications.daily_billing(silver(spark, rows), {"sms": Decimal("0.015")})
+    got = notifications_gold.daily_billing(silver(spark, rows), {"sms": Decimal("0.015")})
     want = spark.createDataFrame(
         [("C1000", "Maria Silva", "sms", date(2020, 2, 3), 3, Decimal("0.0150"), Decimal("0.05"))], BILLING_DDL
     )
@@ -355,7 +363,7 @@ def test_a_renamed_customer_is_billed_once_a_day_under_the_latest_name(spark):
         ("C1000", "m-1", "Maria", "whatsapp", "a", utc(2020, 2, 3, 9, 0)),
         ("C1000", "m-2", "Maria Silva", "whatsapp", "b", utc(2020, 2, 3, 10, 0)),
     ]
-    got = notifications.daily_billing(silver(spark, rows), notifications.DEFAULT_TARIFF)
+    got = notifications_gold.daily_billing(silver(spark, rows), tariff.DEFAULT_TARIFF)
     want = spark.createDataFrame(
         [("C1000", "Maria Silva", "whatsapp", date(2020, 2, 3), 2, Decimal("0.0400"), Decimal("0.08"))],
         BILLING_DDL,
@@ -364,7 +372,7 @@ def test_a_renamed_customer_is_billed_once_a_day_under_the_latest_name(spark):
 
 
 def test_parse_tariff_reads_the_configuration_string():
-    got = notifications.parse_tariff(" WhatsApp=0.04, sms = 0.05 ,")
+    got = tariff.parse_tariff(" WhatsApp=0.04, sms = 0.05 ,")
     assert got == {"whatsapp": Decimal("0.04"), "sms": Decimal("0.05")}
 
 
@@ -373,4 +381,4 @@ def test_parse_tariff_reads_the_configuration_string():
 )
 def test_parse_tariff_refuses_what_it_cannot_bill_exactly(text):
     with pytest.raises(ValueError):
-        notifications.parse_tariff(text)
+        tariff.parse_tariff(text)

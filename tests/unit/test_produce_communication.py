@@ -11,7 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from lakehouse import billing, chatbot
+from lakehouse.chatbot import silver as chatbot_silver
+from lakehouse.invoices import silver as invoices_silver
 from lakehouse.produce.communication import (
     CHATBOT_FLOWS,
     INVOICE_COLUMNS,
@@ -241,16 +242,16 @@ def test_chatbot_fixtures_hold_an_array_file_and_a_lines_file():
 def test_invoice_edge_cases_are_valid_or_invalid_as_documented(spark):
     cases = _make_fixtures().INVOICE_EDGE_CASES
     rows = [(line, None, None, None, i, None, "zz-edge-cases.csv", None, None) for i, (_, _, line) in enumerate(cases)]
-    parsed = billing.parse_invoices(spark.createDataFrame(rows, BRONZE_DDL))
-    rejected = {row.offset for row in keep_rejected(parsed, billing.INVOICE_RULES).collect()}
+    parsed = invoices_silver.parse_invoices(spark.createDataFrame(rows, BRONZE_DDL))
+    rejected = {row.offset for row in keep_rejected(parsed, invoices_silver.INVOICE_RULES).collect()}
     assert [(case, i not in rejected) for i, (case, _, _) in enumerate(cases)] == [(c, valid) for c, valid, _ in cases]
 
 
 def test_chatbot_edge_cases_are_all_quarantined(spark):
     text = (ROOT / "fixtures" / "chatbot" / _make_fixtures().CHATBOT_EDGE_CASES_FILE).read_text(encoding="utf-8")
     bronze = spark.createDataFrame([(text, None, None, None, None, None, "zz-edge-cases.json", None, None)], BRONZE_DDL)
-    parsed = chatbot.parse_chatbot_files(bronze)
-    assert keep_rejected(parsed, chatbot.CHATBOT_RULES).count() == parsed.count() == 3
+    parsed = chatbot_silver.parse_chatbot_files(bronze)
+    assert keep_rejected(parsed, chatbot_silver.CHATBOT_RULES).count() == parsed.count() == 3
 
 
 def test_invoice_csv_fixtures_start_with_the_header():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakehouse.settings import Conf, Layers, SourceSettings, as_interval, pipeline_setting, read_layers, read_source
+from lakehouse.settings import Conf, Layers, SourceSettings, interval_setting, read_layers, read_source
 
 KEYS: dict[str, str] = {
     "lakehouse.orders.dedup_watermark": "10 minutes",
@@ -21,12 +21,9 @@ class OrdersSettings:
 
     @classmethod
     def from_conf(cls, conf: Conf) -> OrdersSettings:
-        def interval(key: str) -> str:
-            return as_interval(pipeline_setting(conf, KEYS, key), key)
-
         return cls(
             layers=read_layers(conf.get),
             source=read_source(conf.get),
-            dedup_watermark=interval("lakehouse.orders.dedup_watermark"),
-            panel_watermark=interval("lakehouse.orders.panel_watermark"),
+            dedup_watermark=interval_setting(conf, KEYS, "lakehouse.orders.dedup_watermark"),
+            panel_watermark=interval_setting(conf, KEYS, "lakehouse.orders.panel_watermark"),
         )

@@ -2,10 +2,10 @@
 
 from pyspark import pipelines as dp
 
-from lakehouse.settings import PipelineSettings
+from lakehouse.chatbot.settings import ChatbotSettings
 from lakehouse.sources import read_bronze
 
-settings = PipelineSettings.from_conf(spark.conf)
+settings = ChatbotSettings.from_conf(spark.conf)
 
 
 @dp.table(name=settings.layers.bronze_table("chatbot_raw"), comment="Chatbot answer files as received")

@@ -2,17 +2,16 @@
 
 from pyspark import pipelines as dp
 
-from lakehouse import chatbot
-from lakehouse.settings import PipelineSettings, setting
+from lakehouse.chatbot import gold
+from lakehouse.chatbot.settings import ChatbotSettings
 
-settings = PipelineSettings.from_conf(spark.conf)
+settings = ChatbotSettings.from_conf(spark.conf)
 sessions_table = settings.layers.gold_table("chatbot_sessions")
-flow_views = chatbot.parse_flow_views(setting(spark.conf, "lakehouse.chatbot.flow_views"))
 
 
 @dp.materialized_view(name=sessions_table, comment="Answers per conversation: key -> latest valid value")
 def chatbot_sessions():
-    return chatbot.chatbot_sessions(spark.read.table(settings.layers.silver_table("chatbot_answers")))
+    return gold.chatbot_sessions(spark.read.table(settings.layers.silver_table("chatbot_answers")))
 
 
 def declare_flow_view(flow: str, keys: list[str]) -> None:
@@ -20,8 +19,8 @@ def declare_flow_view(flow: str, keys: list[str]) -> None:
 
     @dp.materialized_view(name=settings.layers.gold_table(f"chatbot_flow_{flow.lower()}"), comment=f"Flow {flow}")
     def flow_view():
-        return chatbot.flow_view(spark.read.table(sessions_table), flow, keys)
+        return gold.flow_view(spark.read.table(sessions_table), flow, keys)
 
 
-for flow_name, flow_keys in flow_views.items():
+for flow_name, flow_keys in settings.flow_views.items():
     declare_flow_view(flow_name, flow_keys)

@@ -2,10 +2,10 @@
 
 from pyspark import pipelines as dp
 
-from lakehouse.settings import PipelineSettings
+from lakehouse.notifications.settings import NotificationsSettings
 from lakehouse.sources import read_bronze
 
-settings = PipelineSettings.from_conf(spark.conf)
+settings = NotificationsSettings.from_conf(spark.conf)
 
 
 @dp.table(name=settings.layers.bronze_table("notifications_raw"), comment="Notification events as received")

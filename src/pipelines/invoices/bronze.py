@@ -2,10 +2,10 @@
 
 from pyspark import pipelines as dp
 
-from lakehouse.settings import PipelineSettings
+from lakehouse.invoices.settings import InvoicesSettings
 from lakehouse.sources import read_bronze
 
-settings = PipelineSettings.from_conf(spark.conf)
+settings = InvoicesSettings.from_conf(spark.conf)
 
 
 @dp.table(name=settings.layers.bronze_table("invoices_raw"), comment="Invoice CSV lines as received")

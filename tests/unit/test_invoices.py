@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from chispa import assert_df_equality
 
-from lakehouse import billing
+from lakehouse.invoices import gold as invoices_gold
+from lakehouse.invoices import silver as invoices_silver
 from lakehouse.quality import keep_rejected, keep_valid
 from tests.unit.bronze import BRONZE_DDL
 
@@ -25,7 +26,7 @@ def bronze(spark, *lines: str | None):
 
 
 def failed(spark, *lines: str) -> list[list[str]]:
-    rejected = keep_rejected(billing.parse_invoices(bronze(spark, *lines)), billing.INVOICE_RULES)
+    rejected = keep_rejected(invoices_silver.parse_invoices(bronze(spark, *lines)), invoices_silver.INVOICE_RULES)
     return [list(row.failed_rules) for row in rejected.collect()]
 
 
@@ -47,7 +48,7 @@ def averages(*rows):
 
 
 def test_a_line_becomes_typed_columns_with_its_source_metadata(spark):
-    got = billing.parse_invoices(bronze(spark, "C1000,A1100,2019-12-01,80000"))
+    got = invoices_silver.parse_invoices(bronze(spark, "C1000,A1100,2019-12-01,80000"))
     want = spark.createDataFrame(
         [
             (
@@ -60,19 +61,22 @@ def test_a_line_becomes_typed_columns_with_its_source_metadata(spark):
                 None,
                 None,
                 None,
+                None,
+                None,
                 "invoices.csv",
                 INGESTED,
             )
         ],
         "customer string, account string, month date, invoice decimal(18,2), has_four_fields boolean, "
-        "raw_payload string, topic string, partition int, offset bigint, file_path string, ingested_at timestamp",
+        "raw_payload string, kafka_key string, topic string, partition int, offset bigint, kafka_timestamp timestamp, "
+        "file_path string, ingested_at timestamp",
     )
     assert_df_equality(got, want, ignore_nullable=True)
 
 
 def test_header_lines_are_not_records(spark):
-    lines = [billing.HEADER, "\ufeffcustomer,account,month,invoice ", "C1000,A1100,2019-12-01,80000"]
-    got = billing.parse_invoices(bronze(spark, *lines)).select("raw_payload")
+    lines = [invoices_silver.HEADER, "\ufeffcustomer,account,month,invoice ", "C1000,A1100,2019-12-01,80000"]
+    got = invoices_silver.parse_invoices(bronze(spark, *lines)).select("raw_payload")
     want = spark.createDataFrame([("C1000,A1100,2019-12-01,80000",)], "raw_payload string")
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -117,8 +121,8 @@ def test_an_empty_line_is_quarantined_not_dropped(spark):
 
 
 def test_silver_invoices_keep_the_typed_columns_and_arrival_time(spark):
-    parsed = billing.parse_invoices(bronze(spark, "C1000,A1100,2019-12-01,80000"))
-    got = billing.to_invoices(keep_valid(parsed, billing.INVOICE_RULES))
+    parsed = invoices_silver.parse_invoices(bronze(spark, "C1000,A1100,2019-12-01,80000"))
+    got = invoices_silver.to_invoices(keep_valid(parsed, invoices_silver.INVOICE_RULES))
     want = invoices(spark, [("C1000", "A1100", "2019-12-01", "80000.00")])
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -134,7 +138,7 @@ def test_averages_from_csv_lines(spark):
     #   A2100  Jun is outside both windows: 3m (730 + 12 + 920) / 3 = 554.00; 6m NULL
     #   A2200  a January invoice only: no row
     lines = [
-        billing.HEADER,
+        invoices_silver.HEADER,
         "C1000,A1100,2019-07-01,120.10",
         "C1000,A1100,2019-08-01,80",
         "C1000,A1100,2019-09-01,99.99",
@@ -150,9 +154,9 @@ def test_averages_from_csv_lines(spark):
         "C2000,A2100,2019-12-01,920",
         "C2000,A2200,2020-01-01,500",
     ]
-    parsed = billing.parse_invoices(bronze(spark, *lines))
-    silver = billing.to_invoices(keep_valid(parsed, billing.INVOICE_RULES))
-    got = billing.invoice_averages(silver, REFERENCE)
+    parsed = invoices_silver.parse_invoices(bronze(spark, *lines))
+    silver = invoices_silver.to_invoices(keep_valid(parsed, invoices_silver.INVOICE_RULES))
+    got = invoices_gold.invoice_averages(silver, REFERENCE)
     want = spark.createDataFrame(
         averages(
             ("C1000", "A1100", "256.83", "178.43"),
@@ -166,14 +170,14 @@ def test_averages_from_csv_lines(spark):
 
 def test_a_month_exactly_n_months_before_the_reference_is_in_the_window(spark):
     rows = [("C1", "A1", f"2019-{m:02d}-01", "10.00") for m in range(7, 13)]  # Jul = reference - 6 months
-    got = billing.invoice_averages(invoices(spark, rows), REFERENCE)
+    got = invoices_gold.invoice_averages(invoices(spark, rows), REFERENCE)
     want = spark.createDataFrame(averages(("C1", "A1", "10.00", "10.00")), AVERAGES_DDL)
     assert_df_equality(got, want, ignore_nullable=True)
 
 
 def test_an_account_with_fewer_than_n_months_has_a_null_average(spark):
     rows = [("C1", "A1", "2019-11-01", "10.00"), ("C1", "A1", "2019-12-01", "20.00")]
-    got = billing.invoice_averages(invoices(spark, rows), REFERENCE)
+    got = invoices_gold.invoice_averages(invoices(spark, rows), REFERENCE)
     want = spark.createDataFrame(averages(("C1", "A1", None, None)), AVERAGES_DDL)
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -184,21 +188,21 @@ def test_a_missing_month_in_the_window_makes_the_average_null(spark):
         ("C1", "A1", "2019-10-01", "10.00"),
         ("C1", "A1", "2019-12-01", "10.00"),
     ]
-    got = billing.invoice_averages(invoices(spark, rows), REFERENCE)
+    got = invoices_gold.invoice_averages(invoices(spark, rows), REFERENCE)
     want = spark.createDataFrame(averages(("C1", "A1", None, None)), AVERAGES_DDL)
     assert_df_equality(got, want, ignore_nullable=True)
 
 
 def test_an_account_with_invoices_only_from_the_reference_on_has_no_row(spark):
     rows = [("C1", "A1", "2020-01-01", "10.00"), ("C1", "A1", "2020-02-01", "20.00")]
-    got = billing.invoice_averages(invoices(spark, rows), REFERENCE)
+    got = invoices_gold.invoice_averages(invoices(spark, rows), REFERENCE)
     assert got.collect() == []
 
 
 def test_averages_are_rounded_half_up_in_decimal(spark):
     amounts = ["1.00", "1.00", "1.00", "1.00", "1.00", "1.03"]  # 6m: 6.03 / 6 = 1.005 -> 1.01 (half-even: 1.00)
     rows = [("C1", "A1", f"2019-{m:02d}-01", a) for m, a in zip(range(7, 13), amounts, strict=True)]
-    got = billing.invoice_averages(invoices(spark, rows), REFERENCE)
+    got = invoices_gold.invoice_averages(invoices(spark, rows), REFERENCE)
     want = spark.createDataFrame(averages(("C1", "A1", "1.01", "1.01")), AVERAGES_DDL)
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -211,7 +215,7 @@ def test_an_invoice_received_twice_counts_once_and_the_latest_copy_wins(spark):
         ("C1", "A1", date(2019, 12, 1), Decimal("10.00"), INGESTED),
         ("C1", "A1", date(2019, 12, 1), Decimal("40.00"), later),  # corrected invoice
     ]
-    got = billing.invoice_averages(spark.createDataFrame(rows, INVOICE_DDL), REFERENCE)
+    got = invoices_gold.invoice_averages(spark.createDataFrame(rows, INVOICE_DDL), REFERENCE)
     want = spark.createDataFrame(averages(("C1", "A1", "20.00", None)), AVERAGES_DDL)
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -226,4 +230,4 @@ def test_an_invoice_received_twice_counts_once_and_the_latest_copy_wins(spark):
     ],
 )
 def test_months_before_moves_back_whole_months(day, months, expected):
-    assert billing.months_before(day, months) == expected
+    assert invoices_gold.months_before(day, months) == expected

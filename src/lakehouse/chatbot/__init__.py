@@ -1,0 +1,1 @@
+"""The chatbot pipeline: answers, sessions and one flat table per flow."""

@@ -1,0 +1,1 @@
+"""The invoices pipeline: monthly invoices and their retroactive averages."""

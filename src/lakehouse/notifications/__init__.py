@@ -1,0 +1,1 @@
+"""The notifications pipeline: per-minute panel, detailed report and daily billing."""
