@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lakehouse.produce.orders import synthetic_orders, write_jsonl
+from lakehouse.produce.files import write_jsonl
+from lakehouse.produce.orders_synthetic import synthetic_orders
 
 ROOT = Path(__file__).resolve().parents[1]
 LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")

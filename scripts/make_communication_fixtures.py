@@ -20,10 +20,8 @@ from lakehouse.produce.communication import (
     synthetic_chatbot,
     synthetic_invoices,
     synthetic_notifications,
-    write_csv,
-    write_json_array,
 )
-from lakehouse.produce.orders import write_jsonl
+from lakehouse.produce.files import write_csv, write_json_array, write_jsonl
 
 SEED = 42
 

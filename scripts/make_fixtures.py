@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lakehouse.produce.orders import synthetic_orders, write_jsonl
+from lakehouse.produce.files import write_jsonl
+from lakehouse.produce.orders_synthetic import synthetic_orders
 
 SEED = 42
 EVENTS = 2_000

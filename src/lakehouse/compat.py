@@ -10,7 +10,8 @@ feature                on Databricks (native)                  locally (open-sou
 expectations: drop     ``dp.expect_all_or_drop``               ``DataFrame.filter`` on the same rules
 expectations: warn     ``dp.expect_all`` (event-log metrics)   rows kept; ``lakehouse run`` counts them
 expectations: fail     ``dp.expect_all_or_fail``               ``raise_error`` on the first violation
-Auto Loader            ``cloudFiles`` (JSON, schema hints)     not available: use ``source=files``
+Auto Loader            ``cloudFiles`` (JSON, schema hints)     refused (:func:`require_databricks`):
+                                                               use ``source=files``
 secrets                ``dbutils.secrets.get(scope, key)``     an environment variable, if named
 =====================  ======================================  =======================================
 
@@ -27,9 +28,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.errors import NotOnDatabricksError
@@ -60,14 +60,12 @@ def expectations(
 def _native_expectations(query: QueryFunction, drop: Rules, warn: Rules, fail: Rules) -> QueryFunction:
     from pyspark import pipelines as dp  # Databricks' module; imported only where it runs
 
-    decorated: Any = query
-    for rules, native in (
-        (warn, dp.expect_all),
-        (drop, dp.expect_all_or_drop),
-        (fail, dp.expect_all_or_fail),
-    ):
+    # Looked up by name: open-source ``pyspark.pipelines`` does not define the expectation decorators.
+    decorated: QueryFunction = query
+    for rules, native in ((warn, "expect_all"), (drop, "expect_all_or_drop"), (fail, "expect_all_or_fail")):
         if rules:
-            decorated = native({name: null_safe(expr) for name, expr in rules.items()})(decorated)
+            decorator: Callable[[dict[str, str]], Callable[[QueryFunction], QueryFunction]] = getattr(dp, native)
+            decorated = decorator({name: null_safe(expr) for name, expr in rules.items()})(decorated)
     return decorated
 
 
@@ -111,12 +109,7 @@ def secret(scope: str, key: str, env_var: str | None = None) -> str:
     )
 
 
-def autoloader_bronze(spark: SparkSession, folder: str, schema_hints: str, ingested_at: Column) -> DataFrame:
-    """Auto Loader into the bronze schema; the payload is the record re-serialised with rescued data."""
+def require_databricks(feature: str, instead: str) -> None:
+    """Refuse, with what to use instead, a feature that has no honest local equivalent."""
     if not on_databricks():
-        raise NotOnDatabricksError("Auto Loader (source=autoloader) runs only on Databricks; use source=files")
-    from lakehouse.sources import autoloader_options, text_to_bronze
-
-    schema_location = f"{folder.rstrip('/')}/_schemas"
-    raw = spark.readStream.format("cloudFiles").options(**autoloader_options(schema_location, schema_hints))
-    return text_to_bronze(raw.load(folder), ingested_at, payload=F.to_json(F.struct(F.col("*"))))
+        raise NotOnDatabricksError(f"{feature} runs only on Databricks; {instead}")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from lakehouse.errors import SettingsError
 
@@ -178,7 +178,13 @@ def read_source(get: ConfGetter) -> SourceSettings:
     return SourceSettings(kind=kind, landing_path=value(get, "lakehouse.landing_path"), eventhubs=eventhubs)
 
 
-def _stream_position(get: ConfGetter) -> dict[str, object]:
+class _StreamPosition(TypedDict):
+    starting_offsets: str
+    max_offsets_per_trigger: int
+    fail_on_data_loss: bool
+
+
+def _stream_position(get: ConfGetter) -> _StreamPosition:
     """Offsets and rate limits shared by Kafka and Event Hubs (same Kafka reader underneath)."""
     return {
         "starting_offsets": required(get, "lakehouse.kafka.starting_offsets"),

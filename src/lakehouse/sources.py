@@ -101,9 +101,17 @@ def read_bronze(
         return kafka_to_bronze(raw, ingested_at)
     folder = landing_folder(source, entity)
     if source.kind == "autoloader":
-        return compat.autoloader_bronze(spark, folder, schema_hints, ingested_at)
+        return autoloader_bronze(spark, folder, schema_hints, ingested_at)
     raw = spark.readStream.format("text").options(**files_options(whole_files)).load(folder)
     return text_to_bronze(raw, ingested_at)
+
+
+def autoloader_bronze(spark: SparkSession, folder: str, schema_hints: str, ingested_at: Column) -> DataFrame:
+    """Auto Loader into the bronze schema; the payload is the record re-serialised with rescued data."""
+    compat.require_databricks("Auto Loader (source=autoloader)", "use source=files")
+    schema_location = f"{folder.rstrip('/')}/_schemas"
+    raw = spark.readStream.format("cloudFiles").options(**autoloader_options(schema_location, schema_hints))
+    return text_to_bronze(raw.load(folder), ingested_at, payload=F.to_json(F.struct(F.col("*"))))
 
 
 def kafka_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lakehouse.produce.kafka_sink import Event, encode, send
-from lakehouse.produce.orders import synthetic_orders
+from lakehouse.produce.orders_synthetic import synthetic_orders
 from tests.pipeline import expected_orders as expected
 from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.produce.orders import synthetic_orders, write_jsonl
+from lakehouse.produce.files import write_jsonl
+from lakehouse.produce.orders_synthetic import synthetic_orders
 from tests.pipeline import expected_orders as expected
 from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
 

@@ -51,6 +51,8 @@ def test_locally_a_secret_comes_only_from_the_named_environment_variable(monkeyp
 def test_auto_loader_is_refused_locally_instead_of_faked(spark, monkeypatch):
     from pyspark.sql import functions as F
 
+    from lakehouse.sources import autoloader_bronze
+
     monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
-    with pytest.raises(compat.NotOnDatabricksError, match="only on Databricks"):
-        compat.autoloader_bronze(spark, "/landing/orders", "", F.current_timestamp())
+    with pytest.raises(compat.NotOnDatabricksError, match="only on Databricks; use source=files"):
+        autoloader_bronze(spark, "/landing/orders", "", F.current_timestamp())

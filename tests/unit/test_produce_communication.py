@@ -19,9 +19,8 @@ from lakehouse.produce.communication import (
     synthetic_chatbot,
     synthetic_invoices,
     synthetic_notifications,
-    write_csv,
-    write_json_array,
 )
+from lakehouse.produce.files import write_csv, write_json_array
 from lakehouse.quality import keep_rejected
 from tests.unit.bronze import BRONZE_DDL
 

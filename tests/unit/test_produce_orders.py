@@ -16,7 +16,10 @@ from types import ModuleType
 
 import pytest
 
-from lakehouse.produce.orders import CSV_HEADER, events_from_csv, synthetic_orders, write_jsonl
+from lakehouse.produce.files import write_jsonl
+from lakehouse.produce.order_contract import CSV_HEADER
+from lakehouse.produce.orders_export import events_from_csv
+from lakehouse.produce.orders_synthetic import synthetic_orders
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "orders-event.schema.json").read_text(encoding="utf-8"))

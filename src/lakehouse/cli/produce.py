@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,10 +20,10 @@ class ProduceError(UserError):
 
 
 def deliver(
-    events: Iterable[dict],
+    events: Iterable[dict[str, Any]],
     to_dir: Path | None,
     to: str | None,
-    key: Callable[[dict], str],
+    key: Callable[[dict[str, Any]], str],
     rate: float | None,
     prefix: str,
 ) -> None:
@@ -31,13 +31,15 @@ def deliver(
     if (to_dir is None) == (to is None):
         raise ProduceError("give exactly one of --to-dir DIR or --to kafka://HOST:PORT/TOPIC")
     if to_dir is not None:
-        from lakehouse.produce.orders import write_jsonl
+        from lakehouse.produce.files import write_jsonl
 
         items = list(events)
         files = write_jsonl(_paced(items, rate), to_dir, prefix=prefix)
         console.print(f"wrote {len(items)} events to {len(files)} file(s) in {to_dir}")
         return
     from lakehouse.produce.kafka_sink import send
+
+    assert to is not None  # exactly one of the two was given
 
     report = send(events, to, key=key, rate=rate)
     status = "interrupted: " if report.interrupted else ""
@@ -46,7 +48,7 @@ def deliver(
         raise ProduceError(f"{report.failed} events were not delivered: {report.first_error}")
 
 
-def _paced(items: list[dict], rate: float | None) -> Iterator[dict]:
+def _paced(items: list[dict[str, Any]], rate: float | None) -> Iterator[dict[str, Any]]:
     if not rate:
         yield from items
         return
@@ -96,7 +98,8 @@ def orders(
     limit: Annotated[int | None, typer.Option(help="Send at most N events")] = None,
 ) -> None:
     """Order-line events from the shop's CSV export or synthetic data."""
-    from lakehouse.produce.orders import events_from_csv, synthetic_orders
+    from lakehouse.produce.orders_export import events_from_csv
+    from lakehouse.produce.orders_synthetic import synthetic_orders
 
     if (from_csv is None) == (synthetic is None):
         raise ProduceError("give exactly one of --from-csv FILE or --synthetic N")

@@ -70,9 +70,10 @@ def _read_version() -> str:
     """Read ``kafka.version`` from the pom so the version is pinned in exactly one place."""
     ns = {"m": "http://maven.apache.org/POM/4.0.0"}
     node = ET.parse(POM).getroot().find("m:properties/m:kafka.version", ns)
-    if node is None or not (node.text or "").strip():
+    version = "" if node is None else (node.text or "").strip()
+    if not version:
         raise BrokerError(f"{POM} has no <kafka.version> property")
-    return node.text.strip()
+    return version
 
 
 KAFKA_VERSION = _read_version()

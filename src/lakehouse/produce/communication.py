@@ -8,13 +8,11 @@ the pipeline's job.
 
 from __future__ import annotations
 
-import csv
-import json
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
 from faker import Faker
 
@@ -63,7 +61,7 @@ def _skewed_weights(count: int) -> list[float]:
     return [1 / (rank + 1) ** _SKEW for rank in range(count)]
 
 
-def _spoil(event: dict, rng: random.Random) -> dict:
+def _spoil(event: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     kind = rng.choice(_SPOILS)
     if kind == "missing_message_id":
         return {key: value for key, value in event.items() if key != "message_id"}
@@ -80,7 +78,7 @@ def synthetic_notifications(
     start: datetime,
     bad_rate: float = 0.01,
     duplicate_rate: float = 0.02,
-) -> Iterator[dict]:
+) -> Iterator[dict[str, Any]]:
     """``n`` notification events (bad ones and duplicates included) from ``start`` on, 1 ms-2 s apart.
 
     Customers are Zipf-skewed; channels are mostly Whatsapp. About ``bad_rate`` of the events lack a
@@ -96,7 +94,7 @@ def synthetic_notifications(
     weights = _skewed_weights(customers)
     channels, channel_weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
     moment = start
-    recent: list[dict] = []
+    recent: list[dict[str, Any]] = []
     for _ in range(n):
         if recent and rng.random() < duplicate_rate:
             yield dict(rng.choice(recent))
@@ -133,7 +131,7 @@ def synthetic_invoices(
     *,
     seed: int,
     end_month: date,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Monthly invoices for the ``months`` months up to and including ``end_month``.
 
     Rows are ``{"customer", "account", "month" (date, first day), "invoice" (Decimal, cents)}`` sorted
@@ -147,7 +145,7 @@ def synthetic_invoices(
         raise UserError(f"end_month must be the first day of a month, got {end_month}")
     rng = random.Random(seed)
     last = _month_index(end_month)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for customer_number in range(1, customers + 1):
         customer = f"C{customer_number * 1000}"
         for account_number in range(1, accounts_per_customer + 1):
@@ -183,7 +181,7 @@ def _answer_value(key: str, fake: Faker, rng: random.Random) -> str:
     return fake.word()
 
 
-def _answer(customer: str, flow: str, session: str, moment: datetime, key: str, value: str) -> dict:
+def _answer(customer: str, flow: str, session: str, moment: datetime, key: str, value: str) -> dict[str, Any]:
     return {
         "customer": customer,
         "flow": flow,
@@ -200,7 +198,7 @@ def synthetic_chatbot(
     start: datetime,
     empty_rate: float = 0.15,
     correction_rate: float = 0.1,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Answer events of ``sessions`` chatbot sessions, sorted by time.
 
     Sessions follow flow F1000 (name, cpf, delivery_confirmed) or F2000 (recomenda, nota). About
@@ -215,7 +213,7 @@ def synthetic_chatbot(
     fake = _faker(seed)
     customers = max(1, sessions // 3)
     flows = list(CHATBOT_FLOWS)
-    events: list[dict] = []
+    events: list[dict[str, Any]] = []
     session_start = start
     for number in range(sessions):
         session_start += timedelta(seconds=rng.randint(1, 120))
@@ -234,31 +232,3 @@ def synthetic_chatbot(
                 moment += timedelta(seconds=1)
             events.append(_answer(customer, flow, session, moment, key, _answer_value(key, fake, rng)))
     return sorted(events, key=lambda event: event["timestamp"])
-
-
-def _csv_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def write_csv(rows: Iterable[Mapping[str, object]], path: Path, *, columns: Sequence[str]) -> Path:
-    """Write ``rows`` as UTF-8 CSV with a header line; None becomes an empty field."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_csv_text(row.get(column)) for column in columns] for row in rows)
-    return path
-
-
-def write_json_array(events: Iterable[object], path: Path) -> Path:
-    """Write ``events`` as one pretty-printed UTF-8 JSON array, as the chatbot exports its files."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(list(events), ensure_ascii=False, indent=2, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8", newline="\n")
-    return path
