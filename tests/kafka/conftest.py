@@ -7,7 +7,6 @@ apart by using their own uniquely named topics.
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,13 +16,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
 from lakehouse.kafka import BrokerStatus, start, stop
-
-
-def free_port() -> int:
-    """An unused loopback port, so tests never clash with a developer's broker on 9092."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from lakehouse.machine import free_port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

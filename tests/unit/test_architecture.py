@@ -107,3 +107,8 @@ def test_lakehouse_produce_never_imports_pyspark(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert list(tmp_path.glob("*.jsonl")), "the producer wrote no file"
+
+
+def test_only_compat_and_the_local_entry_import_pyspark_pipelines():
+    importers = {name for name, path in MODULES.items() if "pyspark.pipelines" in imports_of(path)}
+    assert importers <= {"lakehouse.compat", "lakehouse.local.sdp_entry"}, "as the README promises"
