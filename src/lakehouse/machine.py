@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 from pathlib import Path
 
@@ -33,3 +35,15 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
             return True
     except OSError:
         return False
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child process (``preexec_fn``): get SIGTERM when the parent dies, even by SIGKILL (Linux).
+
+    Without it, killing ``lakehouse run`` leaves its Spark JVM running a pipeline nobody watches.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

@@ -100,6 +100,8 @@ def sql(
     format: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json")] = OutputFormat.table,
 ) -> None:
     """Query the local warehouse."""
+    from pyspark.errors import PySparkException
+
     from lakehouse.local.warehouse import open_session
 
     spark = open_session()
@@ -107,12 +109,19 @@ def sql(
         frame = spark.sql(query)
         rows = [tuple(row) for row in frame.collect()]
         rendered = format_rows(frame.columns, rows, format.value)
+    except PySparkException as error:
+        raise UserError(f"the query failed: {first_line(error)}") from None
     finally:
         spark.stop()
     if isinstance(rendered, str):
         print(rendered)
     else:
         console.print(rendered)
+
+
+def first_line(error: BaseException) -> str:
+    """Spark's messages carry a SQLSTATE block and a query context after the first line."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
 
 
 @app.command()
@@ -168,7 +177,7 @@ def main() -> None:
     from typer._click.exceptions import ClickException
 
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # typer returns a command's Exit code instead of raising it
     except LakehouseError as error:
         fail(str(error), error.log)
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as error:
@@ -183,6 +192,7 @@ def main() -> None:
     except ClickException as error:  # usage errors: typer's own message and exit code
         error.show()
         sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def fail(message: str, log: Path | None = None) -> None:

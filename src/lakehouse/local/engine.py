@@ -23,7 +23,7 @@ import pyspark
 import yaml
 
 from lakehouse.errors import LakehouseError, SourceUnavailable
-from lakehouse.local import sdp_entry
+from lakehouse.local import preflight, sdp_entry
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
     DELTA_PACKAGE,
@@ -32,7 +32,8 @@ from lakehouse.local.home import (
     session_confs,
     static_confs,
 )
-from lakehouse.machine import free_port, require_java
+from lakehouse.local.lock import home_lock
+from lakehouse.machine import die_with_parent, free_port, require_java
 
 EVENT_MARKERS = ("Flow ", "Run is ", "lakehouse: ", "Failed to resolve", "Error:")
 
@@ -145,12 +146,35 @@ def run_pipeline(
     options: RunOptions,
     on_event: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
-    """Run one pipeline locally and return its summary; raise :class:`PipelineFailed` on failure."""
+    """Run one pipeline locally and return its summary; raise :class:`PipelineFailed` on failure.
+
+    Everything that can be checked without Spark is checked first (settings, overrides, landing
+    folder, the source, the home's streaming state), so a mistake costs a second, not a JVM start.
+    """
+    preflight.check_overrides(pipeline.key, options.overrides or {})
+    configuration = pipeline_configuration(pipeline, root, options)
+    preflight.validate_settings(pipeline.key, configuration)
     require_java()
     home.create()
-    configuration = pipeline_configuration(pipeline, root, options)
-    prepare_landing(configuration)
-    check_source_reachable(configuration)
+    preflight.check_landing(configuration)
+    with home_lock(home.root, f"lakehouse run {pipeline.key}") as lock:
+        preflight.check_state(home, pipeline, configuration, options.full_refresh)
+        prepare_landing(configuration)
+        check_source_reachable(configuration)
+        result = _launch(home, pipeline, configuration, options, on_event, lock)
+        if not options.dry_run:
+            preflight.record_state(home, pipeline, configuration)
+    return result
+
+
+def _launch(
+    home: Home,
+    pipeline: LocalPipeline,
+    configuration: Mapping[str, str],
+    options: RunOptions,
+    on_event: Callable[[str], None],
+    lock: int,
+) -> dict[str, Any]:
     spec = write_spec(home, pipeline, configuration)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = home.logs / f"{pipeline.key}-{stamp}.log"
@@ -163,8 +187,16 @@ def run_pipeline(
         "PYSPARK_DRIVER_PYTHON": sys.executable,
     }
     with log.open("w") as out:
+        # The JVM inherits the home's lock (held until it is gone too) and dies with this process.
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=home.root
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=home.root,
+            pass_fds=(lock,),
+            preexec_fn=die_with_parent,
         )
         assert process.stdout is not None
         for line in process.stdout:
@@ -172,7 +204,7 @@ def run_pipeline(
             if any(marker in line for marker in EVENT_MARKERS):
                 on_event(line.rstrip())
         code = process.wait()
-    result = json.loads(summary.read_text()) if summary.exists() else {}
+    result: dict[str, Any] = json.loads(summary.read_text()) if summary.exists() else {}
     if code != 0 or "error" in result:
         message = result.get("error") or last_error_line(log) or f"spark-pipelines exited with code {code}"
         raise PipelineFailed(message, log=log)

@@ -32,6 +32,7 @@ from pyspark.sql.connect.client.core import DefaultChannelBuilder
 from lakehouse.compat import WARNINGS_ATTRIBUTE
 from lakehouse.local.layers import layer_files
 from lakehouse.local.summary import collect_summary, existing_tables, table_versions, user_message
+from lakehouse.machine import die_with_parent
 
 
 def merge_launcher_confs() -> dict[str, str]:
@@ -169,6 +170,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
 def main(argv: list[str]) -> int:
     spec_path, pipeline_dir, summary_path = Path(argv[0]), Path(argv[1]), Path(argv[2])
     flags = set(argv[3:])
+    die_with_parent()  # the launcher JVM is our parent: nothing runs on once it is gone
     use_configured_connect_port(merge_launcher_confs())
     try:
         result = run(spec_path, pipeline_dir, "--full-refresh" in flags, "--dry-run" in flags)

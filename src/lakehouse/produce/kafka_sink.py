@@ -27,7 +27,8 @@ from confluent_kafka import KafkaError, Message, Producer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lakehouse.errors import UserError
+from lakehouse.errors import SourceUnavailable, UserError
+from lakehouse.machine import port_open
 
 EVENTHUBS_ENV = "EVENTHUBS_CONNECTION_STRING"
 EVENTHUBS_SUFFIX = ".servicebus.windows.net"
@@ -172,6 +173,21 @@ class _Deliveries:
         return self.sent + self.failed
 
 
+def require_reachable(target: KafkaTarget, timeout: float = 3.0) -> None:
+    """A plain Kafka target must accept TCP connections, or the client would retry for a minute.
+
+    Event Hubs is left to the client: its endpoint is remote and TLS-only, and a wrong namespace
+    already fails fast in name resolution.
+    """
+    if target.kind != "kafka":
+        return
+    for server in filter(None, (s.strip() for s in target.bootstrap.split(","))):
+        host, _, port = server.rpartition(":")
+        if port.isdigit() and port_open(host or "127.0.0.1", int(port), timeout):
+            return
+    raise SourceUnavailable(f"Kafka is not reachable at {target.bootstrap}; start it (lakehouse kafka start)")
+
+
 def send(
     events: Iterable[Event],
     target: KafkaTarget | str,
@@ -190,6 +206,7 @@ def send(
     """
     if isinstance(target, str):
         target = parse_target(target)
+    require_reachable(target)
     deliveries = _Deliveries()
     producer = Producer(producer_config(target))
     total = len(events) if isinstance(events, Sized) else None

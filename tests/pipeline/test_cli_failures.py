@@ -1,0 +1,175 @@
+"""Every mistake and fault the CLI can meet ends in one `error:` line and a non-zero exit, never a trace.
+
+One small orders run is shared by the cases that need a home with tables; every other case fails
+before Spark starts, which is itself asserted (they must take seconds, not a JVM start).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from lakehouse.local.lock import home_lock
+from lakehouse.produce.files import write_jsonl
+from lakehouse.produce.orders_synthetic import synthetic_orders
+from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, lakehouse
+
+pytestmark = pytest.mark.pipeline
+
+
+def assert_one_error_line(done: subprocess.CompletedProcess[str], expected: str) -> None:
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output[-2000:]
+    assert "Traceback" not in output, output[-3000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and expected in errors[0], done.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A home that ran orders once on a small landing folder."""
+    home = tmp_path_factory.mktemp("home")
+    landing = tmp_path_factory.mktemp("landing")
+    write_jsonl(synthetic_orders(200, seed=11), landing / "orders", prefix="orders")
+    done = lakehouse(home, "run", "orders", "--landing", str(landing))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return home, landing
+
+
+def quick(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A command that must fail before any JVM starts."""
+    started = time.monotonic()
+    done = lakehouse(home, *args, timeout=60)
+    assert time.monotonic() - started < 15, "this mistake should be caught before Spark starts"
+    return done
+
+
+def test_a_query_with_a_syntax_error(ran):
+    home, _ = ran
+    assert_one_error_line(lakehouse(home, "sql", "SELEC 1"), "the query failed: [PARSE_SYNTAX_ERROR]")
+
+
+def test_a_query_of_a_missing_table(ran):
+    home, _ = ran
+    assert_one_error_line(lakehouse(home, "sql", "SELECT * FROM nope"), "[TABLE_OR_VIEW_NOT_FOUND]")
+
+
+def test_a_query_prints_the_result_and_nothing_else(ran):
+    home, _ = ran
+    done = lakehouse(home, "sql", "SELECT count(*) AS n FROM bronze.orders_raw", "--format", "csv")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["n", "200"]
+    assert done.stderr == ""
+
+
+def test_a_home_that_cannot_be_written(tmp_path):
+    done = quick(Path("/proc/lakehouse-home"), "tables")
+    assert_one_error_line(done, "/proc/lakehouse-home")
+
+
+def test_two_commands_on_one_home(ran):
+    home, _ = ran
+    with home_lock(home, "lakehouse run orders"):
+        env_wait = {**os.environ, "LAKEHOUSE_HOME": str(home), "LAKEHOUSE_LOCK_WAIT": "1"}
+        done = subprocess.run([LAKEHOUSE, "sql", "SELECT 1"], env=env_wait, capture_output=True, text=True, timeout=60)
+    assert_one_error_line(done, f"another lakehouse command is using {home} (pid {os.getpid()}")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("--set", "lakehouse.orders.dedup_watermark=banana"),
+            "'lakehouse.orders.dedup_watermark' must be an interval like '10 minutes'",
+        ),
+        (
+            ("--set", "lakehouse.orders.dedup_watermak=10 minutes"),
+            "unknown configuration key 'lakehouse.orders.dedup_watermak' for pipeline 'orders'; valid keys:",
+        ),
+        (("--source", "bogus"), "lakehouse.source must be one of files, kafka, eventhubs, autoloader"),
+    ],
+)
+def test_bad_settings_are_refused_before_spark_starts(tmp_path, args, expected):
+    assert_one_error_line(quick(tmp_path, "run", "orders", *args), expected)
+
+
+def test_the_entity_folder_given_as_landing_root(ran):
+    home, landing = ran
+    done = quick(home, "run", "orders", "--landing", str(landing / "orders"))
+    assert_one_error_line(done, "looks like the 'orders' entity folder; give the landing root")
+    assert not (landing / "orders" / "orders").exists()
+
+
+def test_a_new_landing_folder_for_an_existing_home(ran, tmp_path):
+    home, _ = ran
+    write_jsonl(synthetic_orders(5, seed=12), tmp_path / "orders", prefix="orders")
+    done = quick(home, "run", "orders", "--landing", str(tmp_path))
+    assert_one_error_line(done, "run with --full-refresh")
+
+
+def test_a_lost_checkpoint_is_refused_instead_of_doubling_silver(ran, tmp_path):
+    home, landing = ran
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns(".lock"))
+    # The copied state names the original storage; point the copy at its own checkpoints.
+    checkpoints = copy / "pipelines" / "orders" / "storage" / "_checkpoints" / "spark_catalog" / "silver"
+    shutil.rmtree(checkpoints / "order_lines")
+    done = quick(copy, "run", "orders", "--landing", str(landing))
+    assert_one_error_line(done, "checkpoints of silver.order_lines are missing")
+    assert "--full-refresh" in done.stderr
+
+
+def test_killing_the_cli_alone_stops_its_spark_processes(tmp_path):
+    landing = tmp_path / "landing"
+    write_jsonl(synthetic_orders(50, seed=13), landing / "orders", prefix="orders")
+    home = tmp_path / "home"
+    env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
+    cli = subprocess.Popen(
+        [LAKEHOUSE, "run", "orders", "--landing", str(landing)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert cli.stdout is not None
+    for line in cli.stdout:  # wait until the pipeline runs inside the JVM
+        if "running layer" in line or "Flow " in line:
+            break
+    marker = str(home)
+    assert spark_processes(marker), "the run's JVM should be up"
+    cli.send_signal(signal.SIGKILL)
+    cli.wait()
+    deadline = time.monotonic() + 30
+    while spark_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not spark_processes(marker), "Spark processes outlived the lakehouse command"
+
+
+def spark_processes(marker: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmdline and "lakehouse run" not in cmdline:
+                found.append(int(proc.name))
+    return found
+
+
+def test_kafka_status_exits_non_zero_when_the_broker_is_down(tmp_path):
+    done = quick(tmp_path, "kafka", "status")
+    assert done.returncode == 1 and "kafka is not running" in done.stdout
+
+
+def test_producing_to_a_broker_that_is_down_fails_fast(tmp_path):
+    done = quick(tmp_path, "produce", "orders", "--synthetic", "5", "--to", "kafka://127.0.0.1:1/orders")
+    assert_one_error_line(done, "Kafka is not reachable at 127.0.0.1:1")
