@@ -122,3 +122,65 @@ def test_an_unknown_variable_is_a_clear_error(tmp_path):
     )
     with pytest.raises(bundle.BundleError, match="unknown variable 'nope'"):
         bundle.pipelines(tmp_path)
+
+
+def test_schema_references_resolve_locally_to_the_schema_resources_names():
+    schemas = bundle.resources(ROOT, "schemas")
+    layers = {"bronze", "silver", "gold"}
+    assert layers <= set(schemas)
+    for target in ("local", "dev"):
+        values = bundle.variables(ROOT, target)
+        for pipeline in bundle.pipelines(ROOT, target).values():
+            for layer in layers:
+                expected = bundle.resolve(schemas[layer]["name"], values, ROOT, layer)
+                assert pipeline.configuration[f"lakehouse.schema.{layer}"] == expected
+    orders = bundle.pipelines(ROOT)["orders"].configuration
+    assert (orders["lakehouse.schema.bronze"], orders["lakehouse.schema.gold"]) == ("bronze", "gold")
+    assert bundle.pipelines(ROOT, "dev")["orders"].configuration["lakehouse.schema.gold"] == "local_gold"
+
+
+def _bundle_with(tmp_path, configuration: str, schemas: str = "") -> Path:
+    (tmp_path / "databricks.yml").write_text(
+        "bundle: {name: x}\ninclude: [resources/*.yml]\n"
+        "variables: {gold_schema: {default: g}, prefix: {default: '${var.user}'}, user: {default: ana}}\n"
+    )
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "p.yml").write_text(
+        "resources:\n  pipelines:\n    p:\n      libraries: [{glob: {include: ../src/**}}]\n"
+        f"      configuration: {{lakehouse.schema.gold: '{configuration}'}}\n"
+    )
+    (tmp_path / "resources" / "s.yml").write_text(
+        schemas or "resources:\n  schemas:\n    gold: {name: '${var.gold_schema}'}\n"
+    )
+    return tmp_path
+
+
+def test_a_schema_reference_follows_nested_variables(tmp_path):
+    root = _bundle_with(
+        tmp_path, "${resources.schemas.gold.name}", "resources: {schemas: {gold: {name: '${var.prefix}_g'}}}"
+    )
+    assert bundle.pipelines(root)["p"].configuration["lakehouse.schema.gold"] == "ana_g"
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("${resources.schemas.platinum.name}", "refers to no resources.schemas.platinum"),
+        ("${resources.schemas.gold.grants}", "has no plain field 'grants'"),
+        ("${resources.pipelines.p.id}", "cannot be resolved for a local run"),
+    ],
+)
+def test_a_reference_a_local_run_cannot_stand_in_for_is_a_clear_error(tmp_path, reference, message):
+    root = _bundle_with(tmp_path, reference)
+    with pytest.raises(bundle.BundleError, match=message):
+        bundle.pipelines(root)
+
+
+def test_a_reference_cycle_is_a_clear_error(tmp_path):
+    root = _bundle_with(
+        tmp_path,
+        "${resources.schemas.gold.name}",
+        "resources: {schemas: {gold: {name: '${resources.schemas.gold.name}'}}}",
+    )
+    with pytest.raises(bundle.BundleError, match="nest more than"):
+        bundle.pipelines(root)
