@@ -6,6 +6,7 @@ before Spark starts, which is itself asserted (they must take seconds, not a JVM
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -18,7 +19,7 @@ import pytest
 from lakehouse.local.lock import home_lock
 from lakehouse.produce.files import write_jsonl
 from lakehouse.produce.orders_synthetic import synthetic_orders
-from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, lakehouse
+from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, lakehouse, query
 
 pytestmark = pytest.mark.pipeline
 
@@ -36,7 +37,11 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A home that ran orders once on a small landing folder."""
     home = tmp_path_factory.mktemp("home")
     landing = tmp_path_factory.mktemp("landing")
-    write_jsonl(synthetic_orders(200, seed=11), landing / "orders", prefix="orders")
+    events = list(synthetic_orders(203, seed=11))
+    write_jsonl(events[:200], landing / "orders", prefix="orders")
+    # A writer still busy with its file when the run starts: hidden name, last line cut in half.
+    partial = "".join(json.dumps(event) + "\n" for event in events[200:])
+    (landing / "orders" / ".orders-late.jsonl.tmp").write_text(partial[: len(partial) - 40])
     done = lakehouse(home, "run", "orders", "--landing", str(landing))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return home, landing
@@ -173,3 +178,25 @@ def test_kafka_status_exits_non_zero_when_the_broker_is_down(tmp_path):
 def test_producing_to_a_broker_that_is_down_fails_fast(tmp_path):
     done = quick(tmp_path, "produce", "orders", "--synthetic", "5", "--to", "kafka://127.0.0.1:1/orders")
     assert_one_error_line(done, "Kafka is not reachable at 127.0.0.1:1")
+
+
+def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
+    """Runs last in this module: it adds the late file to the shared landing folder."""
+    home, landing = ran
+    events = list(synthetic_orders(203, seed=11))[200:]
+    hidden = landing / "orders" / ".orders-late.jsonl.tmp"
+    hidden.write_text("".join(json.dumps(event) + "\n" for event in events))
+    hidden.rename(landing / "orders" / "orders-late.jsonl")
+    done = lakehouse(home, "run", "orders", "--landing", str(landing))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    late_ids = ", ".join(f"'{event['event_id']}'" for event in events)
+    got = query(
+        home,
+        bronze="SELECT count(*) AS n FROM bronze.orders_raw",
+        late="SELECT count(*) AS n FROM bronze.orders_raw "
+        f"WHERE get_json_object(raw_payload, '$.event_id') IN ({late_ids})",
+        broken="SELECT count(*) AS n FROM silver.order_lines_quarantine WHERE try_parse_json(raw_payload) IS NULL",
+    )
+    assert got["bronze"] == [{"n": 203}], "the hidden file was not read before its rename, and whole after it"
+    assert got["late"] == [{"n": 3}]
+    assert got["broken"] == [{"n": 0}], "no half-written line reached the quarantine"
