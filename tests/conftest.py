@@ -20,6 +20,9 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        # Spark 4's default, and Databricks': arithmetic overflows and bad casts raise instead of
+        # returning NULL. Set explicitly so the tests prove the silver code is total under it.
+        .config("spark.sql.ansi.enabled", "true")
         .getOrCreate()
     )
     yield session

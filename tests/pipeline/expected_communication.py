@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +209,8 @@ INVOICE_HEADER = "customer,account,month,invoice"
 REFERENCE_DATE = date(2020, 1, 1)
 AVERAGE_WINDOWS = (3, 6)
 _MONTH = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)$")
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,31 @@ def _field(fields: list[str], index: int) -> str | None:
     return fields[index].strip(" ") or None
 
 
+MONEY_LIMIT = Decimal(10) ** 16  # exclusive bound of decimal(18,2)
+
+
+def parse_amount(text: str | None) -> tuple[Decimal | None, list[str]]:
+    """The invoice amount and the value rule it fails, if any: exact, never rounded.
+
+    Written again from the contract: a plain decimal (sign, exponent allowed) with at most two
+    decimals and below 10^16 in magnitude; the parser's work bounds (1,000 characters, exponent
+    within +-400) count as out of range.
+    """
+    if text is None:
+        return None, ["invoice_present"]
+    if not _NUMBER.fullmatch(text):
+        return None, ["invoice_not_a_number"]
+    value = Decimal(text)
+    found = _EXPONENT.search(text)
+    exponent = int(found.group(1)) if found else 0
+    places = max(0, -int(value.normalize().as_tuple().exponent)) if value != 0 else 0
+    if places > 2:
+        return None, ["invoice_has_at_most_two_decimals"]
+    if len(text) > 1000 or abs(exponent) > 400 or abs(value) >= MONEY_LIMIT:
+        return None, ["invoice_in_range"]
+    return value.quantize(CENT), []
+
+
 def invoice_failures(line: str) -> tuple[list[str], Invoice | None]:
     """The rules a CSV line fails (in the contract's order) and, when it fails none, the invoice."""
     fields = next(csv.reader([line]), [])
@@ -240,12 +266,7 @@ def invoice_failures(line: str) -> tuple[list[str], Invoice | None]:
             month = date.fromisoformat(month_text)
         except ValueError:
             month = None
-    amount = None
-    if amount_text is not None and _NUMBER.fullmatch(amount_text):
-        try:
-            amount = Decimal(amount_text).quantize(CENT, rounding=ROUND_HALF_UP)
-        except InvalidOperation:
-            amount = None
+    amount, amount_failures = parse_amount(amount_text)
     failed = [
         name
         for name, ok in (
@@ -253,12 +274,13 @@ def invoice_failures(line: str) -> tuple[list[str], Invoice | None]:
             ("customer_present", customer is not None),
             ("account_present", account is not None),
             ("month_parsable", month is not None),
-            ("month_is_first_day", month is not None and month.day == 1),
-            ("invoice_parsable", amount is not None),
-            ("invoice_not_negative", amount is not None and amount >= 0),
+            ("month_is_first_day", month is None or month.day == 1),
         )
         if not ok
     ]
+    failed += amount_failures
+    if amount is not None and amount < 0:
+        failed.append("invoice_not_negative")
     if failed:
         return failed, None
     assert customer is not None and account is not None and month is not None and amount is not None

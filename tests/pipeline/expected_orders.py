@@ -31,6 +31,33 @@ class Line:
         return self.transaction_no.startswith("C")
 
 
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)$")
+_INT = 2**31
+_MONEY_LIMIT = Decimal(10) ** 16
+
+
+def _number(value: object, places: int, limit: Decimal) -> Decimal | None:
+    """An exact number with at most ``places`` decimals and below ``limit``; None otherwise.
+
+    JSON numbers reach the pipeline as their text, as do strings holding numbers; nothing is rounded.
+    The parser's work bounds (1,000 characters, exponent within +-400) count as out of range.
+    """
+    if value is None or isinstance(value, (bool, list, dict)):
+        return None
+    text = str(value).strip(" ")
+    if not _NUMBER.fullmatch(text):
+        return None
+    number = Decimal(text)
+    found = _EXPONENT.search(text)
+    if len(text) > 1000 or (found and abs(int(found.group(1))) > 400):
+        return None
+    decimals = max(0, -int(number.normalize().as_tuple().exponent)) if number != 0 else 0
+    if decimals > places or abs(number) >= limit:
+        return None
+    return number
+
+
 def _parse(text: str) -> Line | None:
     """The contract's rules, written again without Spark; None means 'quarantined'."""
     try:
@@ -38,13 +65,17 @@ def _parse(text: str) -> Line | None:
         txn = str(event["TransactionNo"]).strip()
         month, day, year = (int(x) for x in str(event["Date"]).split("/"))
         order_date = date(year, month, day)
-        price = Decimal(str(event["Price"])).quantize(CENT)
-        quantity = int(str(event["Quantity"]))
+        price = _number(event["Price"], 2, Decimal(10) ** 10)
+        quantity_number = _number(event["Quantity"], 0, Decimal(10) ** 38)
         event_time = datetime.fromisoformat(str(event["event_time"]).replace("Z", "+00:00"))
         event_id = event["event_id"]
         product = event["ProductNo"]
     except (ValueError, KeyError, TypeError, ArithmeticError):
         return None
+    if price is None or quantity_number is None or not -_INT <= quantity_number < _INT:
+        return None
+    quantity = int(quantity_number)
+    amount = price * quantity
     valid = (
         event_id is not None
         and product is not None
@@ -52,6 +83,7 @@ def _parse(text: str) -> Line | None:
         and price > 0
         and quantity != 0
         and txn.startswith("C") == (quantity < 0)
+        and abs(amount) < _MONEY_LIMIT
     )
     if not valid:
         return None
@@ -63,7 +95,7 @@ def _parse(text: str) -> Line | None:
         order_date,
         str(product).strip(),
         quantity,
-        (price * quantity).quantize(CENT),
+        amount.quantize(CENT),
         customer,
         event["Country"],
     )

@@ -1,7 +1,9 @@
 """Retroactive 3- and 6-month invoice averages relative to a reference date.
 
 Amounts are ``decimal(18,2)`` and averaged in decimal arithmetic, rounded half-up to cents; a
-window with a missing month averages to NULL rather than to a misleading smaller figure.
+window with a missing month averages to NULL rather than to a misleading smaller figure. Sum,
+division and cast are the ``try_`` forms: under ANSI mode an overflow would otherwise stop the
+stream; here it gives NULL.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def _average_over(months: int, reference_date: date) -> Column:
     start = months_before(reference_date, months)
     in_window = (F.col("month") >= F.lit(start)) & (F.col("month") < F.lit(reference_date))
     held = F.count(F.when(in_window, F.lit(1)))
-    total = F.sum(F.when(in_window, F.col("invoice")))
-    mean = F.round(total / held.cast("decimal(20,0)"), 2).cast(MONEY)
+    total = F.try_sum(F.when(in_window, F.col("invoice")))
+    mean = F.round(F.try_divide(total, held.try_cast("decimal(20,0)")), 2).try_cast(MONEY)
     return F.when(held >= F.lit(months), mean)
 
 

@@ -2,7 +2,8 @@
 
 Billing multiplies a day's count by the channel's unit price. A channel without a configured tariff
 is still billed as a row, with a NULL ``unit_price`` and ``amount``: it is visible and cannot be
-mistaken for a free channel.
+mistaken for a free channel. The product is total (``try_multiply``, ``try_cast``): an amount beyond
+``decimal(18,2)`` (a mistyped tariff) is NULL rather than an overflow that stops the stream.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def daily_billing(silver: DataFrame, tariff: Mapping[str, Decimal]) -> DataFrame
     """Per customer, channel and UTC day: notifications, unit price and amount to bill.
 
     ``amount`` is ``notifications * unit_price`` in exact decimal arithmetic, rounded half-up to
-    cents. Channels missing from ``tariff`` get NULL ``unit_price`` and ``amount``.
+    cents. Channels missing from ``tariff`` get NULL ``unit_price`` and ``amount``; so does an amount
+    that does not fit ``decimal(18,2)``.
     """
     counted = (
         silver.withColumn("billing_date", utc_date(F.col("event_datetime")))
@@ -90,7 +92,8 @@ def daily_billing(silver: DataFrame, tariff: Mapping[str, Decimal]) -> DataFrame
         )
         .withColumn("unit_price", unit_price(F.col("channel"), tariff))
     )
-    amount = F.round(F.col("notifications").cast("decimal(20,0)") * F.col("unit_price"), 2).cast(MONEY)
+    product = F.try_multiply(F.col("notifications").try_cast("decimal(20,0)"), F.col("unit_price"))
+    amount = F.round(product, 2).try_cast(MONEY)
     return counted.select(
         F.col("customer_id"),
         F.col("customer_name"),

@@ -1,4 +1,9 @@
-"""Sales metrics for BI, computed from silver order lines. Money is decimal(18,2) throughout."""
+"""Sales metrics for BI, computed from silver order lines. Money is decimal(18,2) throughout.
+
+Sums are wider than ``decimal(18,2)``; bringing them back uses ``try_cast``, so a total beyond the
+type is NULL (visible, never mistaken for zero) instead of an ANSI overflow that would stop the
+stream on every retry.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,8 @@ def _cancelled(col: Column) -> Column:
 
 
 def _money(col: Column) -> Column:
-    return F.coalesce(col, F.lit(0)).cast(MONEY)
+    """An aggregate as money: 0 when there was nothing to sum, NULL when it does not fit."""
+    return F.coalesce(col, F.lit(0)).try_cast(MONEY)
 
 
 def aggregate_daily_sales(lines: DataFrame) -> DataFrame:
@@ -41,7 +47,7 @@ def aggregate_daily_sales(lines: DataFrame) -> DataFrame:
             "units",
             "gross_revenue",
             "cancelled_amount",
-            (F.col("gross_revenue") - F.col("cancelled_amount")).cast(MONEY).alias("net_revenue"),
+            F.try_subtract(F.col("gross_revenue"), F.col("cancelled_amount")).try_cast(MONEY).alias("net_revenue"),
             "customers",
         )
     )

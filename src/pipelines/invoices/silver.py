@@ -21,4 +21,4 @@ def invoices():
 
 @dp.table(name=settings.layers.silver_table("invoices_quarantine"), comment="Rejected invoice lines")
 def invoices_quarantine():
-    return to_quarantine(silver.parse_invoices(spark.readStream.table(bronze)), silver.INVOICE_RULES)
+    return to_quarantine(silver.parse_invoices(spark.readStream.table(bronze)), silver.quarantine_rules())
