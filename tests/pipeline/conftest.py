@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.local import PROJECT_ROOT, lakehouse
+from tests.pipeline import shared_gold
+from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 GOLD_PIPELINES = {"orders": "orders", "notifications": "notifications"}  # pipeline -> fixture entity
@@ -26,3 +27,9 @@ def gold_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         done = lakehouse(home, "run", pipeline, "--landing", str(landing))
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return home
+
+
+@pytest.fixture(scope="session")
+def gold_tables(gold_home: Path) -> dict:
+    """Every query of :mod:`tests.pipeline.shared_gold` over ``gold_home``, in one Spark session."""
+    return query(gold_home, database=shared_gold.LOCAL_GOLD, **shared_gold.all_queries())

@@ -14,18 +14,11 @@ import pytest
 from tests.capture_files import write_capture_files
 from tests.pipeline import expected_orders
 from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
+from tests.pipeline.shared_gold import ORDERS_GOLD, group
 
 pytestmark = pytest.mark.pipeline
 
 FIXTURES = PROJECT_ROOT / "fixtures" / "orders"
-GOLD = {
-    "daily": "SELECT * FROM gold.orders_daily_sales ORDER BY order_date, country",
-    "panel": "SELECT * FROM gold.orders_sales_per_minute ORDER BY window_start",
-    "products": "SELECT * FROM gold.orders_product_sales ORDER BY product_no",
-    "customers": "SELECT * FROM gold.orders_customer_summary ORDER BY customer_no",
-    "silver": "SELECT count(*) AS n FROM silver.order_lines",
-    "quarantine": "SELECT count(*) AS n FROM silver.order_lines_quarantine",
-}
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +38,13 @@ def capture_tables(capture_run) -> dict:
         home,
         bronze="""SELECT raw_payload, topic, partition, offset, kafka_timestamp, file_path
                   FROM bronze.orders_raw""",
-        **GOLD,
+        **ORDERS_GOLD,
     )
 
 
 @pytest.fixture(scope="module")
-def files_tables(gold_home) -> dict:
-    return query(gold_home, **GOLD)
+def files_tables(gold_tables) -> dict:
+    return group(gold_tables, "orders")
 
 
 def test_bronze_holds_every_captured_event_with_its_partition_and_sequence_number(capture_run, capture_tables):
@@ -70,7 +63,7 @@ def test_the_summary_names_the_capture_source_run(capture_run):
     assert "bronze.orders_raw" in stdout and "silver.order_lines_quarantine" in stdout
 
 
-@pytest.mark.parametrize("table", sorted(GOLD))
+@pytest.mark.parametrize("table", sorted(ORDERS_GOLD))
 def test_gold_equals_the_run_from_json_files(capture_tables, files_tables, table):
     assert capture_tables[table], f"{table} is empty"
     assert capture_tables[table] == files_tables[table]

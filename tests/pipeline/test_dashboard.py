@@ -6,7 +6,6 @@ notifications, so a renamed gold column breaks this test rather than the deploye
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -14,36 +13,10 @@ import yaml
 from databricks.bundles.dashboards import Dashboard
 
 from tests.pipeline import expected_orders
-from tests.pipeline.local import PROJECT_ROOT, query
+from tests.pipeline.local import PROJECT_ROOT
+from tests.pipeline.shared_gold import DASHBOARD, dataset_queries, group, widgets
 
-DASHBOARD = PROJECT_ROOT / "src" / "dashboards" / "lakehouse.lvdash.json"
 RESOURCE = PROJECT_ROOT / "resources" / "lakehouse.dashboard.yml"
-LOCAL_GOLD = "gold"
-AGGREGATES = re.compile(r"^(SUM|COUNT|AVG|MIN|MAX|COUNT_DISTINCT)\(", re.IGNORECASE)
-
-
-def load_dashboard() -> dict:
-    return json.loads(DASHBOARD.read_text())
-
-
-def dataset_queries() -> dict[str, str]:
-    return {d["name"]: "".join(d["queryLines"]) for d in load_dashboard()["datasets"]}
-
-
-def widgets() -> list[dict]:
-    return [item["widget"] for page in load_dashboard()["pages"] for item in page["layout"]]
-
-
-def widget_sql(widget: dict, datasets: dict[str, str]) -> str:
-    """The query the dashboard sends for a widget: its fields over its dataset, grouped unless raw."""
-    spec = widget["queries"][0]["query"]
-    fields = spec["fields"]
-    select = ", ".join(f"{f['expression']} AS `{f['name']}`" for f in fields)
-    sql = f"SELECT {select} FROM ({datasets[spec['datasetName']]}) AS dataset"
-    keys = [f["expression"] for f in fields if not AGGREGATES.match(f["expression"])]
-    if not spec.get("disaggregated") and keys and len(keys) < len(fields):
-        sql += " GROUP BY " + ", ".join(keys)
-    return sql
 
 
 def test_the_resource_loads_as_a_databricks_bundles_dashboard():
@@ -77,11 +50,10 @@ def test_every_widget_reads_a_dataset_of_the_dashboard():
 
 
 @pytest.fixture(scope="module")
-def results(gold_home) -> dict:
-    datasets = dataset_queries()
-    queries = {f"dataset:{name}": sql for name, sql in datasets.items()}
-    queries |= {f"widget:{w['name']}": widget_sql(w, datasets) for w in widgets()}
-    return query(gold_home, database=LOCAL_GOLD, **queries)
+def results(gold_tables) -> dict:
+    return {f"dataset:{k}": v for k, v in group(gold_tables, "dataset").items()} | {
+        f"widget:{k}": v for k, v in group(gold_tables, "widget").items()
+    }
 
 
 @pytest.mark.pipeline

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pipeline.local import lakehouse, query
+from tests.pipeline.local import lakehouse
+from tests.pipeline.shared_gold import group
 
 pytestmark = pytest.mark.pipeline
 
@@ -21,16 +22,8 @@ def table_rows(stdout: str) -> dict[tuple[str, str], dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def quarantine_counts(gold_home) -> dict:
-    return query(
-        gold_home,
-        rules="""SELECT rule, count(*) AS n FROM silver.order_lines_quarantine
-                 LATERAL VIEW explode(failed_rules) AS rule GROUP BY rule""",
-        checked="""SELECT (SELECT count(*) FROM silver.order_lines)
-                        + (SELECT count(*) FROM silver.order_lines_quarantine) AS n""",
-        guests="SELECT count(*) AS n FROM silver.order_lines WHERE customer_no IS NULL",
-        silver="SELECT count(*) AS n FROM silver.order_lines",
-    )
+def quarantine_counts(gold_tables) -> dict:
+    return group(gold_tables, "quality")
 
 
 def test_quality_prints_passed_and_failed_per_rule_of_the_last_run(gold_home, quarantine_counts):
