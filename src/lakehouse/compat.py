@@ -12,6 +12,8 @@ expectations: warn     ``dp.expect_all`` (event-log metrics)   rows kept; ``lake
 expectations: fail     ``dp.expect_all_or_fail``               ``raise_error`` on the first violation
 Auto Loader            ``cloudFiles`` (JSON, schema hints)     refused (:func:`require_databricks`):
                                                                use ``source=files``
+Event Hubs Capture     ``cloudFiles`` with ``format=avro``     Spark's Avro file stream (spark-avro),
+                                                               :func:`lakehouse.capture.capture_stream`
 secrets                ``dbutils.secrets.get(scope, key)``     an environment variable, if named
 =====================  ======================================  =======================================
 

@@ -43,7 +43,9 @@ KEYS: dict[str, str | None] = {
     "lakehouse.entities": None,
 }
 
-SOURCE_KINDS = ("files", "kafka", "eventhubs", "autoloader")
+SOURCE_KINDS = ("files", "kafka", "eventhubs", "autoloader", "eventhubs_capture")
+# Sources that read a landing folder (one sub-folder per entity) rather than a broker.
+FOLDER_SOURCES = ("files", "autoloader", "eventhubs_capture")
 
 ConfGetter = Callable[[str, str | None], str | None]
 
@@ -157,7 +159,7 @@ def read_source(get: ConfGetter) -> SourceSettings:
     kind = required(get, "lakehouse.source")
     if kind not in SOURCE_KINDS:
         raise SettingsError(f"lakehouse.source must be one of {', '.join(SOURCE_KINDS)}; got {kind!r}")
-    if kind in ("files", "autoloader"):
+    if kind in FOLDER_SOURCES:
         return SourceSettings(kind=kind, landing_path=required(get, "lakehouse.landing_path"))
     stream = _stream_position(get)
     if kind == "kafka":

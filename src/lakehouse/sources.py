@@ -1,9 +1,9 @@
 """Bronze streams: one function turns pipeline settings into the raw stream of an entity.
 
-Whatever the source (a landing folder, Kafka, Azure Event Hubs, Auto Loader), bronze has one fixed
-schema (:data:`lakehouse.columns.BRONZE_COLUMNS`): the payload exactly as received plus where it came from. Silver
-parses ``raw_payload``; nothing is parsed, filtered or dropped here, so bronze keeps every record,
-malformed ones included.
+Whatever the source (a landing folder, Kafka, Azure Event Hubs, Event Hubs Capture files, Auto
+Loader), bronze has one fixed schema (:data:`lakehouse.columns.BRONZE_COLUMNS`): the payload exactly
+as received plus where it came from. Silver parses ``raw_payload``; nothing is parsed, filtered or
+dropped here, so bronze keeps every record, malformed ones included.
 
 The option builders are pure and unit-tested with their exact dicts, including the ones only
 Databricks can run (Auto Loader, Event Hubs with a secret from a secret scope).
@@ -15,6 +15,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse import compat
+from lakehouse.capture import capture_stream, capture_to_bronze
 from lakehouse.settings import EventHubsSettings, KafkaSettings, SourceSettings
 
 # The Kafka login module is shaded on Databricks; open-source Spark uses the plain class name.
@@ -102,6 +103,8 @@ def read_bronze(
     folder = landing_folder(source, entity)
     if source.kind == "autoloader":
         return autoloader_bronze(spark, folder, schema_hints, ingested_at)
+    if source.kind == "eventhubs_capture":
+        return capture_to_bronze(capture_stream(spark, folder), ingested_at)
     raw = spark.readStream.format("text").options(**files_options(whole_files)).load(folder)
     return text_to_bronze(raw, ingested_at)
 

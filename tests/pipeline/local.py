@@ -16,6 +16,8 @@ _DUMP = """
 import json, sys
 from lakehouse.local.warehouse import open_session
 spark = open_session()
+if len(sys.argv) > 2:
+    spark.catalog.setCurrentDatabase(sys.argv[2])
 out = {}
 for name, query in json.loads(sys.argv[1]).items():
     out[name] = [row.asDict(recursive=True) for row in spark.sql(query).collect()]
@@ -32,11 +34,11 @@ def lakehouse(home: Path, *args: str, timeout: int = 900) -> subprocess.Complete
     )
 
 
-def query(home: Path, **queries: str) -> dict[str, list[dict[str, Any]]]:
-    """Run several SQL queries over the local warehouse in one Spark session."""
+def query(home: Path, database: str | None = None, **queries: str) -> dict[str, list[dict[str, Any]]]:
+    """Run several SQL queries over the local warehouse in one Spark session (in ``database``, if given)."""
     env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
     done = subprocess.run(
-        [sys.executable, "-c", _DUMP, json.dumps(queries)],
+        [sys.executable, "-c", _DUMP, json.dumps(queries), *([database] if database else [])],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

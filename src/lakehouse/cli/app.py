@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from lakehouse.cli.produce import register as register_producers
+from lakehouse.cli.quality import register as register_quality
 from lakehouse.cli.render import format_rows, print_summary
 from lakehouse.errors import LakehouseError, UserError
 
@@ -28,6 +29,7 @@ register_producers(produce_app)
 console = Console(soft_wrap=True)
 if not console.is_terminal:  # piped or captured: room for whole table cells, not 80 columns
     console.width = max(console.width, 140)
+register_quality(app, console)
 errors = Console(stderr=True, soft_wrap=True)
 
 
@@ -59,7 +61,7 @@ def run(
     landing: Annotated[Path | None, typer.Option(help="Landing folder (one sub-folder per entity)")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Recompute every table from scratch")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the graph without writing")] = False,
-    source: Annotated[str | None, typer.Option(help="Override lakehouse.source (files, kafka)")] = None,
+    source: Annotated[str | None, typer.Option(help="Override lakehouse.source (e.g. kafka)")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a configuration key: KEY=VALUE")] = [],  # noqa: B006
 ) -> None:
     """Run a pipeline of the bundle locally and print what it wrote."""

@@ -26,6 +26,7 @@ from lakehouse.errors import LakehouseError, SourceUnavailable
 from lakehouse.local import preflight, sdp_entry
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
+    AVRO_PACKAGE,
     DELTA_PACKAGE,
     KAFKA_PACKAGE,
     Home,
@@ -63,7 +64,7 @@ def pipeline_configuration(pipeline: LocalPipeline, root: Path, options: RunOpti
 
 def prepare_landing(configuration: Mapping[str, str]) -> None:
     """File streams need their folders to exist before the run starts, even when still empty."""
-    if configuration.get("lakehouse.source", "files") != "files":
+    if configuration.get("lakehouse.source", "files") not in ("files", "eventhubs_capture"):
         return
     landing = Path(configuration["lakehouse.landing_path"])
     for entity in filter(None, (configuration.get("lakehouse.entities") or "").split(",")):
@@ -105,7 +106,11 @@ def write_spec(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, 
 
 def packages_for(configuration: Mapping[str, str]) -> list[str]:
     source = configuration.get("lakehouse.source", "files")
-    return [DELTA_PACKAGE, KAFKA_PACKAGE] if source in ("kafka", "eventhubs") else [DELTA_PACKAGE]
+    if source in ("kafka", "eventhubs"):
+        return [DELTA_PACKAGE, KAFKA_PACKAGE]
+    if source == "eventhubs_capture":
+        return [DELTA_PACKAGE, AVRO_PACKAGE]
+    return [DELTA_PACKAGE]
 
 
 def launch_command(

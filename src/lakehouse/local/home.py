@@ -17,6 +17,8 @@ SPARK_VERSION = pyspark.__version__
 # jars as 4.4.0, binary-compatible with it.
 DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
 KAFKA_PACKAGE = f"org.apache.spark:spark-sql-kafka-0-10_2.13:{SPARK_VERSION}"
+# Spark's Avro data source (Event Hubs Capture files); like Kafka's, it ships outside Spark's core jars.
+AVRO_PACKAGE = f"org.apache.spark:spark-avro_2.13:{SPARK_VERSION}"
 
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
