@@ -24,6 +24,7 @@ produce_app = typer.Typer(no_args_is_help=True, help="Emit events as the squads'
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(produce_app, name="produce")
 register_producers(produce_app)
+app.add_typer(__import__("lakehouse.cli.cdc", fromlist=["cdc_app"]).cdc_app, name="cdc")
 
 console = Console(soft_wrap=True)
 if not console.is_terminal:  # piped or captured: room for whole table cells, not 80 columns
@@ -168,7 +169,9 @@ def main() -> None:
     from typer._click.exceptions import ClickException
 
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except LakehouseError as error:
         fail(str(error), error.log)
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as error:
