@@ -12,14 +12,16 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lakehouse.cdc import connect
 from lakehouse.cdc.envelope import OPS, messages
-from lakehouse.produce.users import COLUMNS, workload
+from lakehouse.produce.users import COLUMNS, Change, workload
+from lakehouse.produce.users_db import current_rows
 from tests.cdc.conftest import CdcStack
-from tests.cdc.topic import Record, current_lsn, last_images, read_topic, shape, table_rows
+from tests.cdc.topic import Record, last_images, read_topic, shape, table_rows
 
 pytestmark = [pytest.mark.cdc, pytest.mark.kafka, pytest.mark.timeout(300)]
 
@@ -34,30 +36,37 @@ def lakehouse(stack: CdcStack, *args: str) -> subprocess.CompletedProcess[str]:
 
 @dataclass(frozen=True)
 class Phase:
-    """Messages of the topic whose changes were committed after ``since`` (an LSN)."""
+    """The topic after a workload: every message, those the workload caused, and what it ran on."""
 
-    since: int
     records: list[Record]  # every message of the topic, in partition/offset order
+    new: list[Record]  # those that were not there before the workload ran
+    existing: list[dict[str, Any]]  # the table's rows before the workload
     output: str
 
     @property
     def changes(self) -> list[Record]:
-        return [r for r in self.records if r.value is not None and r.lsn > self.since]
+        return [r for r in self.new if r.value is not None]
+
+    def workload(self) -> list[Change]:
+        """The changes the CLI ran (the same seed on the same rows; only the clock differs)."""
+        return list(workload(CHANGES, seed=SEED, existing=self.existing))
 
 
-def expected_messages(changes: int, seed: int) -> int:
-    """Change events plus one tombstone per delete, for a workload on an empty table."""
-    kinds = Counter(c.kind for c in workload(changes, seed=seed))
-    return changes + kinds["delete"]
+def positions(records: list[Record]) -> set[tuple[int, int]]:
+    return {(r.partition, r.offset) for r in records}
 
 
 @pytest.fixture(scope="module")
 def first(cdc_stack: CdcStack) -> Phase:
-    since = current_lsn(cdc_stack.dsn)
+    """The seeded workload through the CLI. Other tests of the session may have changed rows before
+    (the table and topic are shared), so the phase keeps what it started from."""
+    seen = positions(read_topic(cdc_stack.bootstrap, cdc_stack.topic, until=0))
+    existing = current_rows(cdc_stack.dsn)
     done = lakehouse(cdc_stack, "produce", "users", "--changes", str(CHANGES), "--seed", str(SEED))
     assert done.returncode == 0, done.stderr
-    records = read_topic(cdc_stack.bootstrap, cdc_stack.topic, until=expected_messages(CHANGES, SEED))
-    return Phase(since, records, done.stdout)
+    deletes = sum(c.kind == "delete" for c in workload(CHANGES, seed=SEED, existing=existing))
+    records = read_topic(cdc_stack.bootstrap, cdc_stack.topic, until=len(seen) + CHANGES + deletes)
+    return Phase(records, [r for r in records if (r.partition, r.offset) not in seen], existing, done.stdout)
 
 
 def test_status_exits_zero_when_up_and_one_when_down(cdc_stack: CdcStack, tmp_path: Path) -> None:
@@ -78,7 +87,7 @@ def test_status_exits_zero_when_up_and_one_when_down(cdc_stack: CdcStack, tmp_pa
 
 
 def test_every_committed_change_arrives_once_with_its_kind(first: Phase) -> None:
-    kinds = Counter(c.kind for c in workload(CHANGES, seed=SEED))
+    kinds = Counter(c.kind for c in first.workload())
     assert f"ran {CHANGES} statements" in first.output
     ops = Counter(r.value["op"] for r in first.changes if r.value is not None)
     expected = Counter()
@@ -92,7 +101,7 @@ def test_every_committed_change_arrives_once_with_its_kind(first: Phase) -> None
 def test_per_key_order_is_lsn_order(first: Phase) -> None:
     by_key: dict[int, list[Record]] = defaultdict(list)
     partitions: dict[int, set[int]] = defaultdict(set)
-    for record in first.records:  # read in partition/offset order
+    for record in first.new:  # in partition/offset order
         by_key[record.key["id"]].append(record)
         partitions[record.key["id"]].add(record.partition)
     assert all(len(found) == 1 for found in partitions.values()), "a key was spread over partitions"
@@ -103,7 +112,7 @@ def test_per_key_order_is_lsn_order(first: Phase) -> None:
 
 
 def test_deletes_carry_the_old_row_and_are_followed_by_a_tombstone(first: Phase) -> None:
-    by_position = {(r.partition, r.offset): r for r in first.records}
+    by_position = {(r.partition, r.offset): r for r in first.new}
     deletes = [r for r in first.changes if r.value is not None and r.value["op"] == "d"]
     assert deletes
     for record in deletes:
@@ -127,42 +136,73 @@ def test_updates_carry_before_and_some_only_bump_updated_at(first: Phase) -> Non
 
 
 def test_last_image_per_id_equals_the_table(cdc_stack: CdcStack, first: Phase) -> None:
+    """Replaying the whole topic (every test's changes) in LSN order gives the table."""
     assert last_images(first.records) == table_rows(cdc_stack.dsn)
 
 
 def test_offline_messages_have_the_shape_of_real_ones(first: Phase) -> None:
     """The fixtures' generator (``lakehouse.cdc.envelope``) against what Debezium really wrote, for
     the same workload: the same set of shapes (keys in order, JSON types) per op, and keys alike."""
-    offline = list(messages(workload(CHANGES, seed=SEED)))
+    offline = list(messages(first.workload(), existing=first.existing))
     real: dict[str | None, set[object]] = defaultdict(set)
-    for record in first.records:
+    for record in first.new:
         real[(record.value or {}).get("op")].add(shape(record.value))
     generated: dict[str | None, set[object]] = defaultdict(set)
     for _, value in offline:
         generated[(value or {}).get("op")].add(shape(value))
     assert generated == real
-    assert {shape(k) for k, _ in offline} == {shape(r.key) for r in first.records}
+    assert {shape(k) for k, _ in offline} == {shape(r.key) for r in first.new}
 
 
 def test_a_restarted_connector_resumes_without_re_emitting(cdc_stack: CdcStack, first: Phase) -> None:
     """Stop the worker cleanly, change rows while it is down, start it again: the changes made
-    meanwhile arrive (the slot kept them) and nothing already sent comes again."""
-    before = {(r.partition, r.offset) for r in first.records}
+    meanwhile arrive (the slot kept them), each once, and nothing already sent comes again."""
+    seen = positions(first.records)
+    old_lsns = {r.lsn for r in first.records if r.value is not None}
     assert connect.stop(cdc_stack.home)
     down = lakehouse(cdc_stack, "cdc", "status")
     assert down.returncode == 1 and "connector is not running" in down.stdout
-    since = current_lsn(cdc_stack.dsn)
     produced = lakehouse(cdc_stack, "produce", "users", "--changes", "100", "--seed", "12")
     assert produced.returncode == 0, produced.stderr
     started = time.monotonic()
     restarted = lakehouse(cdc_stack, "cdc", "start", "--bootstrap", cdc_stack.bootstrap)
     restart_seconds = time.monotonic() - started
     assert restarted.returncode == 0, restarted.stderr
-    records = read_topic(cdc_stack.bootstrap, cdc_stack.topic, until=len(before) + 100)
-    new = [r for r in records if (r.partition, r.offset) not in before]
+    records = read_topic(cdc_stack.bootstrap, cdc_stack.topic, until=len(seen) + 100)
+    new = [r for r in records if (r.partition, r.offset) not in seen]
     new_changes = [r for r in new if r.value is not None]
-    assert all(r.lsn > since for r in new_changes), "a change sent before the restart was sent again"
+    assert not {r.lsn for r in new_changes} & old_lsns, "a change sent before the restart was sent again"
     assert len(new_changes) == len({r.lsn for r in new_changes}) == 100
     assert len(new) - len(new_changes) == sum(r.value["op"] == "d" for r in new_changes if r.value)  # tombstones
     assert last_images(records) == table_rows(cdc_stack.dsn)
     print(f"connector restart took {restart_seconds:.1f}s")
+
+
+def test_after_a_crash_replays_are_identical_by_lsn(cdc_stack: CdcStack, first: Phase) -> None:
+    """At-least-once: SIGKILL the worker while it is sending (offsets not flushed), restart it. Changes
+    since the last flushed offset may come again; each replay equals the first copy (same LSN, same
+    rows), so a consumer that keeps one message per LSN sees every change exactly once."""
+    before = read_topic(cdc_stack.bootstrap, cdc_stack.topic, until=0)
+    produced = lakehouse(cdc_stack, "produce", "users", "--changes", "200", "--seed", "13")
+    assert produced.returncode == 0, produced.stderr
+    assert connect.kill(cdc_stack.home)
+    restarted = lakehouse(cdc_stack, "cdc", "start", "--bootstrap", cdc_stack.bootstrap)
+    assert restarted.returncode == 0, restarted.stderr
+    records = read_topic(cdc_stack.bootstrap, cdc_stack.topic, until=len(before) + 200)
+    old_lsns = {r.lsn for r in before if r.value is not None}
+    first_copy: dict[int, dict[str, Any]] = {}
+    replays = 0
+    for record in sorted((r for r in records if r.value is not None), key=lambda r: (r.partition, r.offset)):
+        value = record.value
+        assert value is not None
+        if record.lsn in first_copy:
+            replays += 1
+            original = first_copy[record.lsn]
+            assert {k: value[k] for k in ("before", "after", "source", "op")} == {
+                k: original[k] for k in ("before", "after", "source", "op")
+            }
+        else:
+            first_copy[record.lsn] = value
+    assert len(set(first_copy) - old_lsns) == 200  # every new change, whatever was replayed
+    assert last_images(records) == table_rows(cdc_stack.dsn)
+    print(f"replayed after SIGKILL: {replays}")

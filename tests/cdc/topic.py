@@ -32,7 +32,8 @@ class Record:
 
 def read_topic(bootstrap: str, topic: str, *, until: int, timeout: float = 60.0) -> list[Record]:
     """Every message of ``topic`` from the beginning, once at least ``until`` are there (or timeout),
-    then drained until the topic is quiet for a second (so late extras would be seen)."""
+    then drained until the topic is quiet for a second (so late extras would be seen too).
+    A topic that does not exist yet has no messages: ``[]`` when ``until`` is 0."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cdc-tests", "enable.auto.commit": False})
     try:
         deadline = time.monotonic() + timeout
@@ -40,6 +41,10 @@ def read_topic(bootstrap: str, topic: str, *, until: int, timeout: float = 60.0)
         while not partitions and time.monotonic() < deadline:
             meta = consumer.list_topics(topic, timeout=5).topics.get(topic)
             partitions = sorted(meta.partitions) if meta is not None and meta.error is None else []
+            if not partitions and until == 0:
+                return []
+            if not partitions:
+                time.sleep(0.2)
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
         records: list[Record] = []
         quiet_since = time.monotonic()
@@ -55,7 +60,7 @@ def read_topic(bootstrap: str, topic: str, *, until: int, timeout: float = 60.0)
             raw = msg.value()
             key = json.loads(msg.key() or b"null")
             records.append(Record(msg.partition(), msg.offset(), key, json.loads(raw) if raw is not None else None))
-        return records
+        return sorted(records, key=lambda r: (r.partition, r.offset))
     finally:
         consumer.close()
 
@@ -69,14 +74,6 @@ def table_rows(dsn: str) -> dict[int, dict[str, Any]]:
         for row in rows
     ]
     return {image["id"]: image for image in images}
-
-
-def current_lsn(dsn: str) -> int:
-    """The server's WAL position now: every change committed later has a larger LSN."""
-    with psycopg.connect(dsn) as conn:
-        row = conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def last_images(records: list[Record]) -> dict[int, dict[str, Any]]:

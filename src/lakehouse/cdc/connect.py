@@ -86,9 +86,10 @@ class ConnectStatus:
 def _pom_property(name: str) -> str:
     ns = {"m": "http://maven.apache.org/POM/4.0.0"}
     node = ET.parse(POM).getroot().find(f"m:properties/m:{name}", ns)
-    if node is None or not (node.text or "").strip():
+    text = (node.text or "").strip() if node is not None else ""
+    if not text:
         raise ConnectError(f"{POM} has no <{name}> property")
-    return node.text.strip()
+    return text
 
 
 KAFKA_VERSION = _pom_property("kafka.version")
@@ -347,6 +348,7 @@ def start(
     if not prefix or not all(ch.isalnum() or ch in "_-" for ch in prefix):
         raise ConnectError(f"topic prefix must be letters, digits, '_' or '-', got {prefix!r}")
     pg = postgres.require(home)
+    _release_slot(pg.dsn)
     lib, plugins = ensure_jars(say)
     java = require_java()
     cdir = _connect_dir(home)
@@ -389,6 +391,24 @@ def start(
     if found is None:
         raise ConnectError("the Connect worker exited right after starting", log=log_file)
     return found
+
+
+def _release_slot(dsn: str, wait: float = 10.0) -> None:
+    """After a crash the server may still hold the slot for the dead worker's connection until it
+    notices; a new worker would fail with "replication slot is active". No worker of ours runs now,
+    so wait a little for the server to let go, then end that stale connection."""
+    import psycopg
+
+    query = "SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s AND active"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        started = time.monotonic()
+        while (row := conn.execute(query, (SLOT,)).fetchone()) is not None:
+            waited = time.monotonic() - started
+            if waited > 2 * wait:
+                raise ConnectError(f"replication slot {SLOT} stays in use by server process {row[0]}")
+            if waited > wait:
+                conn.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+            time.sleep(0.2)
 
 
 def _wait_streaming(proc: subprocess.Popen[bytes], port: int, dsn: str, timeout: float, log: Path) -> None:

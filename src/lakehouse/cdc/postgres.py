@@ -196,14 +196,10 @@ def _chown_tree(path: Path, user: _RunAs) -> None:
             os.lchown(os.path.join(root, name), user.uid, user.gid)
 
 
-def _run(cmd: list[str], user: _RunAs, log: Path | None = None, timeout: float = 120.0) -> None:
+def _run(cmd: list[str], user: _RunAs, log: Path, timeout: float = 120.0) -> None:
     """Run a PostgreSQL tool as ``user`` (never as root), its output appended to ``log``."""
-    kwargs: dict[str, object] = {}
-    if not user.is_self:
-        kwargs = {"user": user.uid, "group": user.gid, "extra_groups": []}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
-    out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    try:
+    with open(log, "a") as out:
         result = subprocess.run(
             cmd,
             stdout=out,
@@ -214,11 +210,10 @@ def _run(cmd: list[str], user: _RunAs, log: Path | None = None, timeout: float =
             timeout=timeout,
             check=False,
             start_new_session=True,  # the server outlives the CLI and ignores its Ctrl-C
-            **kwargs,  # type: ignore[arg-type]
+            user=None if user.is_self else user.uid,
+            group=None if user.is_self else user.gid,
+            extra_groups=None if user.is_self else [],
         )
-    finally:
-        if log:
-            out.close()  # type: ignore[union-attr]
     if result.returncode != 0:
         raise PostgresError(f"{Path(cmd[0]).name} failed (exit {result.returncode})", log=log)
 

@@ -199,7 +199,8 @@ def workload(
             yield Change("delete", victim, clock, None)
         else:
             target = rng.choice(sorted(live))
-            columns, values = (), {}
+            columns: tuple[str, ...] = ()
+            values: dict[str, Any] = {}
             if kind == "update":
                 columns, values = _edit(live[target], people, rng)
             live[target] = {**live[target], **values, "updated_at": clock}
