@@ -11,18 +11,24 @@ As in Databricks' bundle template, the same tests run on two engines:
   ``spark`` - the pure transforms - run against the workspace; the rest drive the local engine, the
   CLI or a broker and are skipped, as are modules that import a local-only package. Without any
   workspace configured, the ``spark`` tests are skipped with the reason, never run half-configured.
+
+One real Kafka broker per session serves every test that needs one (tests/kafka, tests/cdc).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
+
+from lakehouse.kafka import BrokerStatus, start, stop
+from lakehouse.machine import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REMOTE = importlib.util.find_spec("databricks.connect") is not None
@@ -107,3 +113,14 @@ def spark() -> Iterator[SparkSession]:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerStatus]:
+    """A running broker in a throwaway home on a free port; stopped when the session ends."""
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed: the local Kafka broker needs Java 17+")
+    home: Path = tmp_path_factory.mktemp("kafka-home")
+    broker = start(home, free_port())
+    yield broker
+    stop(home)

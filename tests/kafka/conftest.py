@@ -1,22 +1,19 @@
 """Fixtures for tests that need the real local Kafka broker (``lakehouse.kafka``).
 
-One broker per test session: a JVM start costs seconds, so tests share it and keep
-apart by using their own uniquely named topics.
+One broker per test session (``kafka_broker``, in ``tests/conftest.py`` since the CDC tests share
+it): a JVM start costs seconds, so tests share it and keep apart by using their own topics.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
-from lakehouse.kafka import BrokerStatus, start, stop
-from lakehouse.machine import free_port
+from lakehouse.kafka import BrokerStatus
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -24,17 +21,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "kafka_broker" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.kafka)
-
-
-@pytest.fixture(scope="session")
-def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerStatus]:
-    """A running broker in a throwaway home on a free port; stopped when the session ends."""
-    if shutil.which("java") is None:
-        pytest.skip("java is not installed: the local Kafka broker needs Java 17+")
-    home: Path = tmp_path_factory.mktemp("kafka-home")
-    broker = start(home, free_port())
-    yield broker
-    stop(home)
 
 
 @pytest.fixture

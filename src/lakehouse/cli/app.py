@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lakehouse.cli.cdc import cdc_app
 from lakehouse.cli.produce import register as register_producers
 from lakehouse.cli.quality import register as register_quality
 from lakehouse.cli.render import format_rows, print_summary
@@ -25,6 +26,7 @@ produce_app = typer.Typer(no_args_is_help=True, help="Emit events as the squads'
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(produce_app, name="produce")
 register_producers(produce_app)
+app.add_typer(cdc_app, name="cdc")
 
 console = Console(soft_wrap=True)
 if not console.is_terminal:  # piped or captured: room for whole table cells, not 80 columns

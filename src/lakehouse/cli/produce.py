@@ -65,6 +65,37 @@ def _paced(items: list[dict[str, Any]], rate: float | None) -> Iterator[dict[str
 def register(produce_app: typer.Typer) -> None:
     produce_app.command("orders")(orders)
     produce_app.command("notifications")(notifications)
+    produce_app.command("users")(users)
+
+
+def users(
+    changes: Annotated[int, typer.Option(help="Number of changes (one statement each)")] = 1000,
+    rate: Annotated[float | None, typer.Option(help="Statements per second (default: as fast as possible)")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the kinds of change and the data")] = 42,
+    dsn: Annotated[str | None, typer.Option(help="libpq connection string (default: this home's PostgreSQL)")] = None,
+) -> None:
+    """Inserts, edits, deletes and restores of accounts in PostgreSQL's public.usuarios (users CDC)."""
+    from datetime import UTC, datetime
+
+    from lakehouse.produce import users_db
+    from lakehouse.produce.users import workload
+
+    if changes < 0:
+        raise ProduceError("--changes cannot be negative")
+    if dsn is None:
+        from lakehouse.cdc.postgres import require
+        from lakehouse.local.home import Home
+
+        dsn = require(Home.from_env().root).dsn
+    rows = users_db.current_rows(dsn)
+    report = users_db.run(dsn, workload(changes, seed=seed, start=datetime.now(UTC), existing=rows), rate=rate)
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(report.kinds.items()))
+    console.print(f"ran {report.statements} statements in {report.elapsed:.1f}s ({kinds or 'none'})")
+    console.print(
+        f"latency p50 {report.percentile(50) * 1000:.2f} ms, p99 {report.percentile(99) * 1000:.2f} ms"
+        if report.statements
+        else "latency: no statements"
+    )
 
 
 def notifications(

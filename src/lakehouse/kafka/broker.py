@@ -236,8 +236,14 @@ logger.state.level = warn
 
 
 def _cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (like random-uuid)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (like random-uuid).
+
+    Never starting with "-" (1 in 64 otherwise), which StorageTool would read as an option; Kafka's
+    own ``Uuid.randomUuid`` rejects those ids the same way."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _jvm_command(java: str, lib: Path, kdir: Path) -> list[str]:
