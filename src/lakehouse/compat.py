@@ -126,8 +126,8 @@ def auto_cdc(
     keys: Sequence[str],
     sequence_by: str,
     stored_as_scd_type: int,
+    column_list: Sequence[str],
     apply_as_deletes: str | None = None,
-    except_column_list: Sequence[str] = (),
     track_history_except_column_list: Sequence[str] = (),
     comment: str | None = None,
 ) -> None:
@@ -136,6 +136,10 @@ def auto_cdc(
     On Databricks: a streaming table fed by ``dp.create_auto_cdc_flow``. Locally: a materialized
     view computed by :func:`lakehouse.cdc_local.scd1` / :func:`~lakehouse.cdc_local.scd2` over the
     whole of ``source``, with the same columns and rows. Call it from a pipeline file.
+
+    ``column_list`` names the target's columns (keys included; ``__START_AT``/``__END_AT`` come on
+    top for SCD type 2): the local equivalent must know them without analysing ``source``, which a
+    pipeline query function may not do.
     """
     if stored_as_scd_type not in (1, 2):
         raise ValueError(f"stored_as_scd_type must be 1 or 2, got {stored_as_scd_type!r}")
@@ -144,15 +148,16 @@ def auto_cdc(
     from pyspark import pipelines as dp  # the pipeline runtime's module; only pipeline files call this
 
     if on_databricks():
+        native: Any = dp  # Databricks' module takes SCD type 2 and history arguments the OSS stubs lack
         history = {"track_history_except_column_list": list(track_history_except_column_list)}
-        dp.create_streaming_table(name=target, comment=comment)
-        dp.create_auto_cdc_flow(
+        native.create_streaming_table(name=target, comment=comment)
+        native.create_auto_cdc_flow(
             target=target,
             source=source,
             keys=list(keys),
             sequence_by=F.col(sequence_by),
             apply_as_deletes=F.expr(apply_as_deletes) if apply_as_deletes else None,
-            except_column_list=list(except_column_list) or None,
+            column_list=list(column_list),
             stored_as_scd_type=stored_as_scd_type,
             **(history if track_history_except_column_list else {}),
         )
@@ -163,11 +168,11 @@ def auto_cdc(
         changes = spark.read.table(source)
         deletes = apply_as_deletes or "false"
         if stored_as_scd_type == 1:
-            return cdc_local.scd1(changes, keys, sequence_by, deletes, except_column_list)
-        return cdc_local.scd2(changes, keys, sequence_by, deletes, except_column_list, track_history_except_column_list)
+            return cdc_local.scd1(changes, keys, sequence_by, deletes, column_list)
+        return cdc_local.scd2(changes, keys, sequence_by, deletes, column_list, track_history_except_column_list)
 
     query.__name__ = target.rsplit(".", 1)[-1]
-    dp.materialized_view(query, name=target, comment=comment)
+    dp.materialized_view(name=target, comment=comment)(query)
 
 
 def autoloader_bronze(spark: SparkSession, folder: str, schema_hints: str, ingested_at: Column) -> DataFrame:

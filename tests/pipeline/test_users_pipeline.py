@@ -98,11 +98,11 @@ def is_delete(row: dict) -> bool:
 
 
 def expected_current(changes: list[dict]) -> list[dict]:
-    return model.scd1(changes, ["id"], "lsn", is_delete, ("op", "lsn", "changed_at"))
+    return model.scd1(changes, ["id"], "lsn", is_delete, ROW)
 
 
 def expected_history(changes: list[dict]) -> list[dict]:
-    return model.scd2(changes, ["id"], "lsn", is_delete, ("op", "lsn", "changed_at"), ["updated_at"])
+    return model.scd2(changes, ["id"], "lsn", is_delete, ROW, ["updated_at"])
 
 
 def by_key(rows: list[dict], *columns: str) -> list[tuple]:

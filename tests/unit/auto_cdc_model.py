@@ -47,7 +47,7 @@ def scd1(
     keys: Sequence[str],
     sequence_by: str,
     is_delete: Callable[[Row], bool],
-    except_columns: Sequence[str] = (),
+    column_list: Sequence[str],
 ) -> list[Row]:
     target: dict[tuple[Any, ...], Row] = {}
     for key, rows in _sorted_by_key(changes, keys, sequence_by, is_delete).items():
@@ -55,7 +55,7 @@ def scd1(
             if is_delete(change):
                 target.pop(key, None)
             else:
-                target[key] = {c: v for c, v in change.items() if c not in except_columns}
+                target[key] = {c: change[c] for c in column_list}
     return list(target.values())
 
 
@@ -64,7 +64,7 @@ def scd2(
     keys: Sequence[str],
     sequence_by: str,
     is_delete: Callable[[Row], bool],
-    except_columns: Sequence[str] = (),
+    column_list: Sequence[str],
     track_history_except: Sequence[str] = (),
 ) -> list[Row]:
     history: list[Row] = []
@@ -77,7 +77,7 @@ def scd2(
                     current[END_AT] = seq
                     current = None
                 continue
-            values = {c: v for c, v in change.items() if c not in except_columns}
+            values = {c: change[c] for c in column_list}
             tracked = [c for c in values if c not in keys and c not in track_history_except]
             if current is not None and all(current[c] == values[c] for c in tracked):
                 current.update(values)  # untracked columns only: the open version changes in place

@@ -40,8 +40,8 @@ EVENT_SCHEMA = (
 
 ROW_COLUMNS = ("nome", "email", "cpf", "telefone", "cidade", "estado", "status", "created_at", "updated_at")
 CHANGE_COLUMNS = ("id", "op", "lsn", "changed_at", *ROW_COLUMNS)
-# What the SCD tables leave out of the change table: the change's own bookkeeping.
-CHANGE_ONLY_COLUMNS = ("op", "lsn", "changed_at")
+# What the SCD tables keep of a change: the row, without the change's own bookkeeping (op, lsn, changed_at).
+USER_COLUMNS = ("id", *ROW_COLUMNS)
 OPS = ("c", "u", "d", "r")
 
 # Evaluated on the change table's own columns: they are also its expectations.

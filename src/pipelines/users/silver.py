@@ -40,7 +40,7 @@ compat.auto_cdc(
     keys=["id"],
     sequence_by="lsn",
     apply_as_deletes="op = 'd'",
-    except_column_list=users.CHANGE_ONLY_COLUMNS,
+    column_list=users.USER_COLUMNS,
     stored_as_scd_type=1,
     comment="Current row per user (SCD type 1), deletes applied, ordered by lsn",
 )
@@ -52,7 +52,7 @@ compat.auto_cdc(
     keys=["id"],
     sequence_by="lsn",
     apply_as_deletes="op = 'd'",
-    except_column_list=users.CHANGE_ONLY_COLUMNS,
+    column_list=users.USER_COLUMNS,
     stored_as_scd_type=2,
     track_history_except_column_list=["updated_at"],
     comment="Every version per user (SCD type 2): __START_AT/__END_AT are lsns; updated_at alone is no version",
