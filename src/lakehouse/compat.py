@@ -15,7 +15,14 @@ Auto Loader            ``cloudFiles`` (JSON, schema hints)     refused (:func:`r
 Event Hubs Capture     ``cloudFiles`` with ``format=avro``     Spark's Avro file stream (spark-avro),
                                                                :func:`lakehouse.capture.capture_stream`
 secrets                ``dbutils.secrets.get(scope, key)``     an environment variable, if named
+AUTO CDC, SCD type 1   ``dp.create_auto_cdc_flow`` into a      a materialized view recomputed from the
+                       streaming table (``auto_cdc``)          change table (``lakehouse.cdc_local``)
+AUTO CDC, SCD type 2   the same, ``stored_as_scd_type=2``      the same, ``__START_AT``/``__END_AT``
 =====================  ======================================  =======================================
+
+AUTO CDC locally: open-source Spark 4.2 has ``create_auto_cdc_flow`` for SCD type 1 only and refuses
+Delta targets, so :func:`auto_cdc` declares an equivalent: same table shape and same rows, proved
+against a plain-Python model of AUTO CDC by property-based tests (``tests/unit/test_cdc_local.py``).
 
 Rules are wrapped with :func:`lakehouse.quality.null_safe` on both engines, so NULL always means
 "failed". Silver tables that de-duplicate filter with the same rules *before* de-duplicating (an
@@ -29,9 +36,10 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.errors import NotOnDatabricksError
@@ -109,6 +117,63 @@ def secret(scope: str, key: str, env_var: str | None = None) -> str:
     raise NotOnDatabricksError(
         f"secret {scope}/{key} is read from a Databricks secret scope; locally set {env_var or 'it'}"
     )
+
+
+def auto_cdc(
+    spark: SparkSession,
+    *,
+    target: str,
+    source: str,
+    keys: Sequence[str],
+    sequence_by: str,
+    stored_as_scd_type: int,
+    column_list: Sequence[str],
+    apply_as_deletes: str | None = None,
+    track_history_except_column_list: Sequence[str] = (),
+    comment: str | None = None,
+) -> None:
+    """Declare ``target`` as ``source`` (a change table) applied by key in ``sequence_by`` order.
+
+    On Databricks: a streaming table fed by ``dp.create_auto_cdc_flow``. Locally: a materialized
+    view computed by :func:`lakehouse.cdc_local.scd1` / :func:`~lakehouse.cdc_local.scd2` over the
+    whole of ``source``, with the same columns and rows. Call it from a pipeline file.
+
+    ``column_list`` names the target's columns (keys included; ``__START_AT``/``__END_AT`` come on
+    top for SCD type 2): the local equivalent must know them without analysing ``source``, which a
+    pipeline query function may not do.
+    """
+    if stored_as_scd_type not in (1, 2):
+        raise ValueError(f"stored_as_scd_type must be 1 or 2, got {stored_as_scd_type!r}")
+    if track_history_except_column_list and stored_as_scd_type != 2:
+        raise ValueError("track_history_except_column_list applies to SCD type 2 only")
+    from pyspark import pipelines as dp  # the pipeline runtime's module; only pipeline files call this
+
+    if on_databricks():
+        native: Any = dp  # Databricks' module takes SCD type 2 and history arguments the OSS stubs lack
+        history = {"track_history_except_column_list": list(track_history_except_column_list)}
+        native.create_streaming_table(name=target, comment=comment)
+        native.create_auto_cdc_flow(
+            target=target,
+            source=source,
+            keys=list(keys),
+            sequence_by=F.col(sequence_by),
+            apply_as_deletes=F.expr(apply_as_deletes) if apply_as_deletes else None,
+            column_list=list(column_list),
+            stored_as_scd_type=stored_as_scd_type,
+            **(history if track_history_except_column_list else {}),
+        )
+        return
+    from lakehouse import cdc_local
+
+    def query() -> DataFrame:
+        changes = spark.read.table(source)
+        deletes = apply_as_deletes or "false"
+        if stored_as_scd_type == 1:
+            return cdc_local.scd1(changes, keys, sequence_by, deletes, column_list)
+        return cdc_local.scd2(changes, keys, sequence_by, deletes, column_list, track_history_except_column_list)
+
+    query.__name__ = target.rsplit(".", 1)[-1]
+    dp.materialized_view(name=target, comment=comment)(query)
 
 
 def require_databricks(feature: str, instead: str) -> None:

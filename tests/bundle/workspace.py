@@ -114,6 +114,8 @@ class StubWorkspace:
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         route = parts.path
         self.requests.append(f"{method} {route}")
+        if method == "GET" and route == "/api/2.0/sql/warehouses":  # the dashboard's warehouse_id lookup
+            return 200, {"warehouses": [{"id": "a1b2c3d4e5f60708", "name": "Serverless Starter Warehouse"}]}
         if method == "GET" and route == "/api/2.0/preview/scim/v2/Me":
             return 200, who.scim(str(zlib.crc32(who.user_name.encode())))
         if method == "GET" and route == "/api/2.0/workspace/get-status":

@@ -56,3 +56,21 @@ def test_auto_loader_is_refused_locally_instead_of_faked(spark, monkeypatch):
     monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
     with pytest.raises(compat.NotOnDatabricksError, match="only on Databricks; use source=files"):
         autoloader_bronze(spark, "/landing/orders", "", F.current_timestamp())
+
+
+def test_auto_cdc_refuses_what_create_auto_cdc_flow_would_refuse(spark):
+    with pytest.raises(ValueError, match="1 or 2"):
+        compat.auto_cdc(
+            spark, target="t", source="s", keys=["id"], sequence_by="lsn", stored_as_scd_type=3, column_list=["id"]
+        )
+    with pytest.raises(ValueError, match="SCD type 2 only"):
+        compat.auto_cdc(
+            spark,
+            target="t",
+            source="s",
+            keys=["id"],
+            sequence_by="lsn",
+            stored_as_scd_type=1,
+            column_list=["id", "updated_at"],
+            track_history_except_column_list=["updated_at"],
+        )
