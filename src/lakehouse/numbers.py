@@ -40,14 +40,20 @@ def _exponent(text: Column) -> Column:
 
 
 def decimal_places(text: Column) -> Column:
-    """How many decimals the exact value of a number has: ``8.950`` 2, ``1.5e1`` 0, ``1E-5`` 5.
+    """How many decimals the exact value of a number has: ``8.950`` 2, ``100e-2`` 0, ``1.0E-5`` 5.
 
-    Trailing zeros do not count (``12.0`` is an integer). NULL when the exponent is beyond an int,
-    so that such a number fails the decimals rule rather than passing it.
+    Trailing zeros do not count (``12.0`` is an integer, zero has no decimals): the digits' trailing
+    zeros are dropped, then places = fraction digits - dropped zeros - exponent, at least 0. NULL
+    when the exponent is beyond an int, so that such a number fails the decimals rule rather than
+    passing it. Meaningful only where :func:`is_number` holds.
     """
-    fraction = F.regexp_replace(F.regexp_extract(text, r"^[+-]?[0-9]*[.]([0-9]*)", 1), "0+$", "")
-    places = F.try_subtract(F.length(fraction), _exponent(text))
-    return F.when(places < F.lit(0), F.lit(0)).otherwise(places)
+    mantissa = F.regexp_extract(text, r"^[+-]?([0-9]*[.]?[0-9]*)", 1)
+    fraction = F.regexp_extract(text, r"^[+-]?[0-9]*[.]([0-9]*)", 1)
+    digits = F.regexp_replace(mantissa, r"[.]", "")
+    significant = F.regexp_replace(digits, "0+$", "")
+    dropped = F.length(digits) - F.length(significant)
+    places = F.try_subtract(F.length(fraction) - dropped, _exponent(text))
+    return F.when(significant == F.lit(""), F.lit(0)).when(places < F.lit(0), F.lit(0)).otherwise(places)
 
 
 def exact_decimal(text: Column, scale: int) -> Column:

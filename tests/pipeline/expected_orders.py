@@ -6,7 +6,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,8 @@ def _parse(text: str) -> Line | None:
         price = _number(event["Price"], 2, Decimal(10) ** 10)
         quantity_number = _number(event["Quantity"], 0, Decimal(10) ** 38)
         event_time = datetime.fromisoformat(str(event["event_time"]).replace("Z", "+00:00"))
+        if event_time.tzinfo is not None:
+            event_time.astimezone(UTC)  # OverflowError outside the years 1-9999 UTC, as silver rejects
         event_id = event["event_id"]
         product = event["ProductNo"]
     except (ValueError, KeyError, TypeError, ArithmeticError):

@@ -174,6 +174,26 @@ def test_a_timestamp_without_an_offset_is_rejected(spark):
     ]
 
 
+def test_a_timestamp_outside_the_years_1_to_9999_is_rejected(spark):
+    file = array_file(
+        answer("name", "maria", "0001-01-01T00:00:00+14:00"), answer("cpf", "1", "+99999-01-01T00:00:00Z")
+    )
+    assert failed(spark, ("f.json", file)) == [["answered_at_parsable"]] * 2
+
+
+def test_a_repeated_content_key_is_two_answers_not_a_failure(spark):
+    """A key twice in ``content`` does not raise (no DUPLICATED_MAP_KEY): each occurrence is an answer.
+
+    The session then keeps one of them by the usual rule (same instant: the larger value).
+    """
+    text = '[{"customer": "C1", "flow": "F1", "session": "S1", "timestamp": "2019-12-16T13:59:58+00:00", ' + (
+        '"content": {"name": "a", "name": "b"}}]'
+    )
+    got = sorted((r.key, r.value) for r in answers_of(spark, ("f.json", text)).collect())
+    assert got == [("name", "a"), ("name", "b")]
+    assert [r.answers for r in sessions_of(spark, ("f.json", text)).collect()] == [{"name": "b"}]
+
+
 # ---- sessions ------------------------------------------------------------------------------------
 
 

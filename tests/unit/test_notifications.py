@@ -382,3 +382,14 @@ def test_parse_tariff_reads_the_configuration_string():
 def test_parse_tariff_refuses_what_it_cannot_bill_exactly(text):
     with pytest.raises(ValueError):
         tariff.parse_tariff(text)
+
+
+def test_an_instant_outside_the_years_1_to_9999_is_unparsable(spark):
+    """Year 0 (through an offset) and year 10000 exist for Spark, not for Python, JDBC or BI tools."""
+    got = failed(
+        spark,
+        event(event_datetime="0001-01-01T00:00:00+14:00"),
+        event(event_datetime="9999-12-31T23:59:59-12:00"),
+    )
+    assert got == [["event_datetime_parsable"]] * 2
+    assert failed(spark, event(event_datetime="0001-01-01T00:00:00+00:00")) == []

@@ -223,3 +223,9 @@ def test_a_line_amount_beyond_decimal_18_2_is_quarantined_not_raised(spark):
 def test_the_issue_13_poison_record_is_quarantined_with_its_reasons(spark):
     """``Quantity: 9999999999999999`` with a normal price: too big for an int, and for the line amount."""
     assert failed(spark, event(Quantity=9999999999999999)) == [["line_amount_in_range", "quantity_in_range"]]
+
+
+def test_an_event_time_no_reader_could_hold_is_unparsable(spark):
+    """Spark reads year +99999 (and year 0 through an offset); Python and BI tools cannot."""
+    got = failed(spark, event(event_time="+99999-01-01T00:00:00Z"), event(event_time="0001-01-01T00:00:00+14:00"))
+    assert got == [["event_time_parsable"]] * 2

@@ -24,6 +24,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.columns import MONEY, SOURCE_COLUMNS
+from lakehouse.instants import representable
 from lakehouse.numbers import decimal_places, exact_decimal, is_number, number_text
 from lakehouse.quarantine import to_quarantine
 
@@ -113,10 +114,10 @@ def parse_shop_date(col: Column) -> Column:
 def parse_event_time(col: Column) -> Column:
     """ISO-8601 (``2019-12-09T10:15:00.123Z`` or with an offset) -> UTC timestamp, NULL if malformed.
 
-    The year must have four digits, as the contract's pattern says: Spark would also read
-    ``+99999-01-01T00:00:00Z``, a timestamp Python, JDBC drivers and BI tools cannot represent.
+    NULL too outside the years 0001-9999 UTC: Spark would also read ``+99999-01-01T00:00:00Z``, a
+    timestamp Python, JDBC drivers and BI tools cannot represent (:func:`lakehouse.instants.representable`).
     """
-    return F.when(col.rlike("^[0-9]{4}-"), F.try_to_timestamp(col))
+    return representable(F.try_to_timestamp(col))
 
 
 def parse_order_events(bronze: DataFrame) -> DataFrame:
