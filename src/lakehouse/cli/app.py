@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from lakehouse.cli.fetch import app as fetch_app
 from lakehouse.cli.produce import register as register_producers
 from lakehouse.cli.render import format_rows, print_summary
 from lakehouse.errors import LakehouseError, UserError
@@ -23,6 +24,7 @@ kafka_app = typer.Typer(no_args_is_help=True, help="A local single-node Apache K
 produce_app = typer.Typer(no_args_is_help=True, help="Emit events as the squads' applications do.")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(produce_app, name="produce")
+app.add_typer(fetch_app, name="fetch")
 register_producers(produce_app)
 
 console = Console(soft_wrap=True)
