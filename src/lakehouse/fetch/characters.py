@@ -249,7 +249,8 @@ def fetch_characters(
                 stamp = {"page": page, "fetched_at": iso_millis(clock()), "run_id": run_id, "request_url": url}
                 content = {**body, **stamp}
                 write_atomically(path, content)
-            info = content.get("info") if isinstance(content.get("info"), dict) else {}
+            found = content.get("info")
+            info: dict[str, Any] = found if isinstance(found, dict) else {}
             total = info.get("totalPages") if isinstance(info.get("totalPages"), int) else None
             done.append(PageDone(page, total, _items_on(content.get("data")), retries, reused, path))
             if on_page is not None:
