@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.errors import SourceUnavailable, UserError
-from lakehouse.fetch.characters import FetchOptions, PageDone, fetch_characters, page_path
+from lakehouse.fetch.characters import FetchOptions, PageDone, fetch_characters, page_path, retry_policy
 from lakehouse.machine import free_port
 from tests.fetch.api_server import CharactersAPI, load_dataset
 
@@ -205,3 +205,10 @@ def test_the_job_notebook_lands_pages_with_the_job_run_id(api, tmp_path):
         "characters-987654-p00002.json",
     ]
     assert "page 2/5" in done.stdout
+
+
+def test_the_retry_policy_is_bounded_and_honours_retry_after():
+    policy = retry_policy(FetchOptions(attempts=6, retry_after_max=120))
+    assert policy.total == 5 and policy.respect_retry_after_header
+    assert set(policy.status_forcelist) == {429, 500, 502, 503, 504} and policy.allowed_methods == {"GET"}
+    assert policy.retry_after_max == 120  # the pinned urllib3 has the cap

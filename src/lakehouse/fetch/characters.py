@@ -20,6 +20,7 @@ of the ``characters_refresh`` job (``src/notebooks/fetch_characters.py``).
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -133,16 +134,21 @@ def iso_millis(moment: datetime) -> str:
 
 
 def retry_policy(options: FetchOptions) -> Retry:
-    """Bounded retries for GET: connection errors, read timeouts and 429/5xx, honouring ``Retry-After``."""
+    """Bounded retries for GET: connection errors, read timeouts and 429/5xx, honouring ``Retry-After``.
+
+    ``backoff_max`` and ``retry_after_max`` are recent urllib3 parameters; a Databricks runtime may
+    bring an older urllib3, which then applies its own limits (the task's timeout still bounds a run).
+    """
+    supported = inspect.signature(Retry.__init__).parameters
+    limits: dict[str, Any] = {"backoff_max": options.backoff_max, "retry_after_max": options.retry_after_max}
     return Retry(
         total=options.attempts - 1,
         backoff_factor=options.backoff_factor,
-        backoff_max=options.backoff_max,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET"}),
         respect_retry_after_header=True,
-        retry_after_max=options.retry_after_max,
         raise_on_status=False,  # the last response comes back, so the error can name its status
+        **{name: value for name, value in limits.items() if name in supported},
     )
 
 
