@@ -227,6 +227,29 @@ def _landed(path: Path) -> dict[str, Any]:
     return found
 
 
+def land_page(
+    http: requests.Session,
+    options: FetchOptions,
+    folder: Path,
+    run_id: str,
+    page: int,
+    clock: Callable[[], datetime],
+) -> tuple[dict[str, Any], PageDone]:
+    """One page of the run, from disk when this run already landed it, else from the API."""
+    path = page_path(folder, run_id, page)
+    if path.exists():
+        content, retries, reused = _landed(path), 0, True
+    else:
+        body, retries, url = fetch_page(http, options, page)
+        stamp = {"page": page, "fetched_at": iso_millis(clock()), "run_id": run_id, "request_url": url}
+        content, reused = {**body, **stamp}, False
+        write_atomically(path, content)
+    found = content.get("info")
+    info: dict[str, Any] = found if isinstance(found, dict) else {}
+    total = info.get("totalPages") if isinstance(info.get("totalPages"), int) else None
+    return info, PageDone(page, total, _items_on(content.get("data")), retries, reused, path)
+
+
 def fetch_characters(
     folder: Path,
     run_id: str,
@@ -236,35 +259,25 @@ def fetch_characters(
     session: requests.Session | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> FetchReport:
-    """Land every page (up to ``max_pages``) of the characters in ``folder``; see the module docstring."""
+    """Land every page (up to ``max_pages``) of the characters in ``folder``; see the module docstring.
+
+    Paging stops at the page whose ``info.nextPage`` is null, or at ``info.totalPages``.
+    """
     options = options or FetchOptions()
     check_run_id(run_id)
-    own_session = session is None
     http = session or http_session(options)
     done: list[PageDone] = []
     try:
         page = 1
         while options.max_pages is None or page <= options.max_pages:
-            path = page_path(folder, run_id, page)
-            reused = path.exists()
-            retries = 0
-            if reused:
-                content = _landed(path)
-            else:
-                body, retries, url = fetch_page(http, options, page)
-                stamp = {"page": page, "fetched_at": iso_millis(clock()), "run_id": run_id, "request_url": url}
-                content = {**body, **stamp}
-                write_atomically(path, content)
-            found = content.get("info")
-            info: dict[str, Any] = found if isinstance(found, dict) else {}
-            total = info.get("totalPages") if isinstance(info.get("totalPages"), int) else None
-            done.append(PageDone(page, total, _items_on(content.get("data")), retries, reused, path))
+            info, landed = land_page(http, options, folder, run_id, page, clock)
+            done.append(landed)
             if on_page is not None:
-                on_page(done[-1])
-            if not info.get("nextPage") or (total is not None and page >= total):
+                on_page(landed)
+            if not info.get("nextPage") or (landed.total_pages is not None and page >= landed.total_pages):
                 break
             page += 1
     finally:
-        if own_session:
+        if session is None:
             http.close()
     return FetchReport(run_id=run_id, folder=folder, pages=tuple(done))
