@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from lakehouse.cli.cdc import cdc_app
+from lakehouse.cli.fetch import app as fetch_app
 from lakehouse.cli.produce import register as register_producers
 from lakehouse.cli.quality import register as register_quality
 from lakehouse.cli.render import format_rows, print_summary
@@ -25,6 +26,7 @@ kafka_app = typer.Typer(no_args_is_help=True, help="A local single-node Apache K
 produce_app = typer.Typer(no_args_is_help=True, help="Emit events as the squads' applications do.")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(produce_app, name="produce")
+app.add_typer(fetch_app, name="fetch")
 register_producers(produce_app)
 app.add_typer(cdc_app, name="cdc")
 

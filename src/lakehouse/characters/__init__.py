@@ -1,0 +1,1 @@
+"""Disney API characters: landed pages -> one silver row per character -> masked gold tables."""
