@@ -25,7 +25,8 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], expected: str)
 
 def test_an_unknown_pipeline(tmp_path):
     done = lakehouse("run", "nope", env={**os.environ, "LAKEHOUSE_HOME": str(tmp_path)})
-    assert_one_line_error(done, "unknown pipeline 'nope'; the bundle defines: chatbot, invoices, notifications, orders")
+    defined = "characters, chatbot, invoices, notifications, orders, users"
+    assert_one_line_error(done, f"unknown pipeline 'nope'; the bundle defines: {defined}")
 
 
 def test_a_landing_folder_that_does_not_exist(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,8 +16,11 @@ PATTERN = re.compile(numbers.NUMBER_PATTERN)
 
 
 def python_places(text: str) -> int:
+    """Exact: ``normalize`` rounds to the context's precision (28 digits by default), so widen it."""
     value = Decimal(text)
-    return 0 if value == 0 else max(0, -int(value.normalize().as_tuple().exponent))
+    with localcontext() as exact:
+        exact.prec = len(value.as_tuple().digits) + 1
+        return 0 if value == 0 else max(0, -int(value.normalize().as_tuple().exponent))
 
 
 @property_settings
