@@ -12,6 +12,7 @@ import pytest
 from confluent_kafka import Message, Producer
 
 from lakehouse.kafka import KAFKA_VERSION, BrokerError, BrokerStatus, broker, start, status, stop
+from lakehouse.machine import free_port
 
 pytestmark = pytest.mark.kafka
 
@@ -51,7 +52,7 @@ def test_lifecycle_start_status_idempotent_stop_restart(
         raise AssertionError("jars are cached: start must not call Maven")
 
     monkeypatch.setattr(broker, "_copy_dependencies", no_maven)
-    port = broker._free_port()
+    port = free_port()
     first = start(tmp_path, port)
     try:
         assert first.bootstrap == f"127.0.0.1:{port}"
@@ -60,7 +61,7 @@ def test_lifecycle_start_status_idempotent_stop_restart(
         assert first.log_file.stat().st_size > 0
         assert (tmp_path / "kafka" / "broker.pid").read_text().strip() == str(first.pid)
         assert status(tmp_path) == first
-        assert start(tmp_path, broker._free_port()) == first  # already running: the same broker back
+        assert start(tmp_path, free_port()) == first  # already running: the same broker back
         assert kafka_broker.pid != first.pid
     finally:
         assert stop(tmp_path) is True
@@ -78,7 +79,7 @@ def test_lifecycle_start_status_idempotent_stop_restart(
 
 def test_start_timeout_is_one_line_error_and_cleans_up(tmp_path: Path, kafka_broker: BrokerStatus) -> None:
     with pytest.raises(BrokerError) as caught:
-        start(tmp_path, broker._free_port(), timeout=0.0)
+        start(tmp_path, free_port(), timeout=0.0)
     message = str(caught.value)
     assert "\n" not in message
     assert str(tmp_path / "kafka" / "broker.log") in message
