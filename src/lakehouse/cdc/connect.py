@@ -35,7 +35,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,9 +47,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lakehouse import services
 from lakehouse.cdc import postgres
 from lakehouse.errors import EnvironmentProblem, LakehouseError
 from lakehouse.machine import free_port, require_java
+
+# What a Connect worker's command line holds: a pid whose command line lacks it is not ours.
+_MARKER = b"ConnectStandalone"
 
 POM = Path(__file__).with_name("pom.xml")
 HOST = "127.0.0.1"
@@ -262,34 +265,6 @@ def _write_properties(path: Path, values: dict[str, object]) -> None:
 
 # --------------------------------------------------------------------------- process
 
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _alive(pid: int) -> bool:
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        if child.poll() is None:
-            return True
-        _CHILDREN.pop(pid, None)
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    try:
-        return b"ConnectStandalone" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return not Path("/proc/self").exists()
-
-
-def _read_int(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
 
 def _rest(port: int, path: str, timeout: float = 2.0) -> Any:
     with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=timeout) as response:
@@ -311,9 +286,9 @@ def _states(port: int) -> tuple[str, str, str]:
 
 def status(home: Path) -> ConnectStatus | None:
     """The running worker of this home with its connector's state, or None when no worker runs."""
-    pid = _read_int(_pid_file(home))
-    port = _read_int(_connect_dir(home) / "rest.port")
-    if pid is None or port is None or not _alive(pid):
+    pid = services.read_int(_pid_file(home))
+    port = services.read_int(_connect_dir(home) / "rest.port")
+    if pid is None or port is None or not services.alive(pid, _MARKER):
         return None
     connector, task, _ = _states(port)
     return ConnectStatus(pid, port, connector, task, topic_name(configured_prefix(home)), _log_file(home))
@@ -380,8 +355,7 @@ def start(
         proc = subprocess.Popen(
             cmd, cwd=cdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    _CHILDREN[proc.pid] = proc
-    _pid_file(home).write_text(f"{proc.pid}\n")
+    services.track(proc, _pid_file(home))
     try:
         _wait_streaming(proc, rest_port, pg.dsn, timeout, log_file)
     except BaseException:
@@ -434,46 +408,9 @@ def _wait_streaming(proc: subprocess.Popen[bytes], port: int, dsn: str, timeout:
 
 def stop(home: Path, timeout: float = 30.0) -> bool:
     """Stop the worker cleanly (SIGTERM flushes the offsets), SIGKILL after ``timeout``."""
-    home = Path(home)
-    pid = _read_int(_pid_file(home))
-    if pid is None or not _alive(pid):
-        _pid_file(home).unlink(missing_ok=True)
-        return False
-    _signal(pid, signal.SIGTERM)
-    if not _wait_gone(pid, timeout):
-        _signal(pid, signal.SIGKILL)
-        _wait_gone(pid, 10.0)
-    _pid_file(home).unlink(missing_ok=True)
-    return True
+    return services.stop(_pid_file(Path(home)), _MARKER, timeout)
 
 
 def kill(home: Path) -> bool:
     """SIGKILL the worker (no offset flush): what a crash looks like; for tests of at-least-once."""
-    pid = _read_int(_pid_file(home))
-    if pid is None or not _alive(pid):
-        return False
-    _signal(pid, signal.SIGKILL)
-    _wait_gone(pid, 10.0)
-    _pid_file(home).unlink(missing_ok=True)
-    return True
-
-
-def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        child = _CHILDREN.get(pid)
-        if child is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=0.2)
-        if not _alive(pid):
-            return True
-        time.sleep(0.1)
-    return not _alive(pid)
+    return services.kill(_pid_file(home), _MARKER)

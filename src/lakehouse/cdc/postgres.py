@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse import services
 from lakehouse.errors import EnvironmentProblem, LakehouseError, SourceUnavailable
 from lakehouse.machine import free_port, port_open
 
@@ -262,26 +263,13 @@ def _read_postmaster(home: Path) -> tuple[int, int] | None:
         return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    try:
-        return b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return not Path("/proc/self").exists()
-
-
 def status(home: Path) -> PostgresStatus | None:
     """The running server of this home, or None (cheap: a pid file and a TCP probe)."""
     found = _read_postmaster(home)
     if found is None:
         return None
     pid, port = found
-    if not _alive(pid) or not port_open(HOST, port, timeout=0.5):
+    if not services.alive(pid, b"postgres") or not port_open(HOST, port, timeout=0.5):
         return None
     return PostgresStatus(port, pid, _data_dir(home), _log_file(home), dsn(home, port))
 
@@ -398,15 +386,15 @@ def stop(home: Path, timeout: float = 60.0) -> bool:
     """Stop this home's server (fast shutdown: clients are disconnected); False if none ran."""
     home = Path(home)
     found = _read_postmaster(home)
-    if found is None or not _alive(found[0]):
+    if found is None or not services.alive(found[0], b"postgres"):
         return False
     pid = found[0]
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGINT)  # postgres' "fast" shutdown, what pg_ctl -m fast sends
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and services.alive(pid, b"postgres"):
         time.sleep(0.1)
-    if _alive(pid):
+    if services.alive(pid, b"postgres"):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGQUIT)  # immediate shutdown; recovery runs on the next start
         time.sleep(1.0)

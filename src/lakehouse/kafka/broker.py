@@ -23,7 +23,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -35,8 +34,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse import services
 from lakehouse.errors import LakehouseError
 from lakehouse.machine import free_port, require_java
+
+# What a broker's command line holds: a pid whose command line lacks it is not ours.
+_MARKER = b"kafka.Kafka"
 
 POM = Path(__file__).with_name("pom.xml")
 HOST = "127.0.0.1"
@@ -277,40 +280,6 @@ def _format_storage(base: list[str], kdir: Path, data_dir: Path, log_file: Path)
 # --------------------------------------------------------------------------- process
 
 
-# Popen objects of brokers started by this interpreter, kept so they can be reaped
-# (a dead child that is never waited for stays a zombie and still answers kill(pid, 0)).
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _alive(pid: int) -> bool:
-    """True if ``pid`` is a live Kafka broker (guards against a stale pid file and pid reuse)."""
-    child = _CHILDREN.get(pid)
-    if child is not None:  # started by this interpreter: its Popen knows (even before exec)
-        if child.poll() is None:
-            return True
-        _CHILDREN.pop(pid, None)
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    if not Path("/proc/self").exists():  # no procfs (macOS): trust kill(pid, 0)
-        return True
-    try:
-        return b"kafka.Kafka" in Path(f"/proc/{pid}/cmdline").read_bytes()  # empty for a zombie
-    except OSError:
-        return False
-
-
-def _read_pid(home: Path) -> int | None:
-    try:
-        return int(_pid_file(home).read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def _read_port(home: Path) -> int | None:
     """The PLAINTEXT port from the last written server.properties (the broker's own config)."""
     try:
@@ -325,9 +294,9 @@ def _read_port(home: Path) -> int | None:
 
 def status(home: Path) -> BrokerStatus | None:
     """The running broker of this home, or None; cheap (no network), so callers may poll it."""
-    pid = _read_pid(home)
+    pid = services.read_int(_pid_file(home))
     port = _read_port(home)
-    if pid is None or port is None or not _alive(pid):
+    if pid is None or port is None or not services.alive(pid, _MARKER):
         return None
     return BrokerStatus(bootstrap=f"{HOST}:{port}", pid=pid, data_dir=_data_dir(home), log_file=_log_file(home))
 
@@ -365,8 +334,7 @@ def start(home: Path, port: int = 9092, *, timeout: float = 90.0, say: Say = _st
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # survives the CLI and Ctrl-C in the terminal that started it
         )
-    _CHILDREN[proc.pid] = proc
-    _pid_file(home).write_text(f"{proc.pid}\n")
+    services.track(proc, _pid_file(home))
     try:
         _wait_ready(proc, port, timeout, log_file)
     except BaseException:
@@ -414,36 +382,4 @@ def stop(home: Path, timeout: float = 30.0) -> bool:
     SIGTERM first, which makes Kafka shut down cleanly (no log recovery on the next start),
     then SIGKILL if it has not exited within ``timeout`` seconds.
     """
-    home = Path(home)
-    pid = _read_pid(home)
-    if pid is None or not _alive(pid):
-        _pid_file(home).unlink(missing_ok=True)
-        return False
-    _signal(pid, signal.SIGTERM)
-    if not _wait_gone(pid, timeout):
-        _signal(pid, signal.SIGKILL)
-        _wait_gone(pid, 10.0)
-    _pid_file(home).unlink(missing_ok=True)
-    return True
-
-
-def _signal(pid: int, sig: signal.Signals) -> None:
-    """Signal the broker's whole process group (its own session), falling back to the pid."""
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        child = _CHILDREN.get(pid)
-        if child is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=0.2)
-        if not _alive(pid):
-            return True
-        time.sleep(0.1)
-    return not _alive(pid)
+    return services.stop(_pid_file(Path(home)), _MARKER, timeout)
