@@ -1,12 +1,15 @@
-"""One local warehouse with gold of orders and notifications, shared by the BI and quality tests.
+"""One local warehouse with orders and notifications run on their fixtures, shared by every test
+that reads those runs: the pipelines' own checks, the BI dashboard and the quality command.
 
 Each pipeline runs once per test session over a copy of its bundled fixtures, into one
-``LAKEHOUSE_HOME`` - as a workspace would have both pipelines' gold in one schema.
+``LAKEHOUSE_HOME`` - as a workspace would have both pipelines' gold in one schema. Nothing may add
+input to this home or run in it again: a test that needs a second run makes its own home.
 """
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,15 +21,31 @@ FIXTURES = PROJECT_ROOT / "fixtures"
 GOLD_PIPELINES = {"orders": "orders", "notifications": "notifications"}  # pipeline -> fixture entity
 
 
+@dataclass(frozen=True)
+class FixtureRuns:
+    """The shared home, its landing folder, and what each pipeline's run printed (its summary)."""
+
+    home: Path
+    landing: Path
+    stdout: dict[str, str]
+
+
 @pytest.fixture(scope="session")
-def gold_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fixture_runs(tmp_path_factory: pytest.TempPathFactory) -> FixtureRuns:
     home = tmp_path_factory.mktemp("gold-home")
     landing = tmp_path_factory.mktemp("gold-landing")
+    stdout = {}
     for pipeline, entity in GOLD_PIPELINES.items():
         shutil.copytree(FIXTURES / entity, landing / entity)
         done = lakehouse(home, "run", pipeline, "--landing", str(landing))
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return home
+        stdout[pipeline] = done.stdout
+    return FixtureRuns(home, landing, stdout)
+
+
+@pytest.fixture(scope="session")
+def gold_home(fixture_runs: FixtureRuns) -> Path:
+    return fixture_runs.home
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -181,7 +182,8 @@ def test_producing_to_a_broker_that_is_down_fails_fast(tmp_path):
 
 
 def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
-    """Runs last in this module: it adds the late file to the shared landing folder."""
+    """Runs last in this module: it adds the late file to the shared landing folder. The second run
+    is also the check that a run processes only new input: bronze writes the 3 late events, no more."""
     home, landing = ran
     events = list(synthetic_orders(203, seed=11))[200:]
     hidden = landing / "orders" / ".orders-late.jsonl.tmp"
@@ -196,7 +198,11 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
         late="SELECT count(*) AS n FROM bronze.orders_raw "
         f"WHERE get_json_object(raw_payload, '$.event_id') IN ({late_ids})",
         broken="SELECT count(*) AS n FROM silver.order_lines_quarantine WHERE try_parse_json(raw_payload) IS NULL",
+        runs="SELECT count(DISTINCT ingested_at) AS n FROM bronze.orders_raw",
     )
     assert got["bronze"] == [{"n": 203}], "the hidden file was not read before its rename, and whole after it"
     assert got["late"] == [{"n": 3}]
     assert got["broken"] == [{"n": 0}], "no half-written line reached the quarantine"
+    assert got["runs"] == [{"n": 2}]
+    written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
+    assert written and int(written.group(1)) == len(events), done.stdout

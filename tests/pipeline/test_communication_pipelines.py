@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline import expected_communication as expected
+from tests.pipeline.conftest import FixtureRuns
 from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
 
 pytestmark = pytest.mark.pipeline
@@ -50,10 +51,10 @@ NOTIFICATIONS = expected.notifications(NOTIFICATION_LINES)
 
 
 @pytest.fixture(scope="module")
-def notifications(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    home = run_pipeline(tmp_path_factory, "notifications", "notifications")
+def notifications(fixture_runs: FixtureRuns) -> dict:
+    """Read off the session's one run of notifications on its fixtures (``tests/pipeline/conftest.py``)."""
     return query(
-        home,
+        fixture_runs.home,
         bronze="SELECT count(*) AS n FROM bronze.notifications_raw",
         silver=f"""SELECT customer_id, message_id, customer_name, channel, payload, {utc("event_datetime")}
                    FROM silver.notifications""",

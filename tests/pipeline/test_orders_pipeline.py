@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from lakehouse.produce.files import write_jsonl
-from lakehouse.produce.orders_synthetic import synthetic_orders
 from tests.pipeline import expected_orders as expected
+from tests.pipeline.conftest import FixtureRuns
 from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
 
 pytestmark = pytest.mark.pipeline
@@ -20,18 +17,14 @@ FIXTURES = PROJECT_ROOT / "fixtures" / "orders"
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    home = tmp_path_factory.mktemp("home")
-    landing = tmp_path_factory.mktemp("landing")
-    shutil.copytree(FIXTURES, landing / "orders")
-    done = lakehouse(home, "run", "orders", "--landing", str(landing))
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return home, landing, done.stdout
+def first_run(fixture_runs: FixtureRuns) -> tuple[Path, str]:
+    """The session's one run of orders on its fixtures (``tests/pipeline/conftest.py``)."""
+    return fixture_runs.home, fixture_runs.stdout["orders"]
 
 
 @pytest.fixture(scope="module")
 def tables(first_run) -> dict:
-    home, _, _ = first_run
+    home, _ = first_run
     return query(
         home,
         bronze="SELECT count(*) AS n FROM bronze.orders_raw",
@@ -93,7 +86,7 @@ def test_the_panel_has_every_window_the_watermark_closed(tables):
 
 
 def test_the_summary_reports_quarantine_and_rule_failures(first_run):
-    _, _, stdout = first_run
+    _, stdout = first_run
     assert "silver.order_lines_quarantine" in stdout
     assert "order_date_parsable" in stdout
     assert "customer_present" in stdout
@@ -104,7 +97,7 @@ def test_the_notebook_runs_locally_on_the_warehouse(first_run, tables):
     import subprocess
     import sys
 
-    home, _, _ = first_run
+    home, _ = first_run
     notebook = PROJECT_ROOT / "src" / "notebooks" / "orders_explore.py"
     done = subprocess.run(
         [sys.executable, str(notebook)],
@@ -120,7 +113,7 @@ def test_the_notebook_runs_locally_on_the_warehouse(first_run, tables):
 
 
 def test_sql_and_tables_read_the_local_warehouse(first_run, tables):
-    home, _, _ = first_run
+    home, _ = first_run
     done = lakehouse(home, "sql", "SELECT count(*) AS n FROM bronze.orders_raw", "--format", "csv")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-2:] == ["n", str(tables["bronze"][0]["n"])]
@@ -128,21 +121,3 @@ def test_sql_and_tables_read_the_local_warehouse(first_run, tables):
     assert listed.returncode == 0, listed.stderr[-2000:]
     for table in ("orders_raw", "order_lines_quarantine", "orders_daily_sales", "orders_sales_per_minute"):
         assert table in listed.stdout
-
-
-def test_a_second_run_processes_only_new_input(first_run, tables):
-    """Last in this module: it adds input to the shared home."""
-    home, landing, _ = first_run
-    new = list(synthetic_orders(40, seed=7))
-    write_jsonl(new, landing / "orders", prefix="orders")
-    done = lakehouse(home, "run", "orders", "--landing", str(landing))
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    after = query(
-        home,
-        bronze="SELECT count(*) AS n FROM bronze.orders_raw",
-        runs="SELECT count(DISTINCT ingested_at) AS n FROM bronze.orders_raw",
-    )
-    assert after["bronze"][0]["n"] == tables["bronze"][0]["n"] + len(new)
-    assert after["runs"][0]["n"] == 2
-    written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
-    assert written and int(written.group(1)) == len(new), done.stdout

@@ -20,7 +20,7 @@ from lakehouse.settings import (
 )
 
 KEYS: dict[str, str] = {
-    "lakehouse.users.pii_hash_secret": "users-pii-hash-key",
+    "lakehouse.users.pii_hash_secret": "pii-hash-key",
 }
 
 PII_KEY_ENV = "LAKEHOUSE_PII_HASH_KEY"

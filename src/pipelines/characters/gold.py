@@ -2,13 +2,13 @@
 
 from pyspark import pipelines as dp
 
-from lakehouse import compat
+from lakehouse import compat, masking
 from lakehouse.characters import gold
 from lakehouse.characters.settings import HASH_KEY_ENV_VAR, CharactersSettings
 
 settings = CharactersSettings.from_conf(spark.conf)
 latest = settings.layers.silver_table("characters")
-hash_key = compat.secret(settings.secret_scope, settings.hash_key_secret, env_var=HASH_KEY_ENV_VAR).encode()
+hash_key = masking.hash_key(compat.secret(settings.secret_scope, settings.hash_key_secret, env_var=HASH_KEY_ENV_VAR))
 
 
 @dp.materialized_view(
