@@ -45,8 +45,12 @@ def failed_rules(rules: Rules) -> Column:
 
 
 def with_failed_rules(df: DataFrame, rules: Rules) -> DataFrame:
-    """Add the ``failed_rules`` column; the quarantine and the run summary both read it."""
-    return df.withColumn(FAILED_RULES, failed_rules(rules))
+    """Add the ``failed_rules`` column; the quarantine and the run summary both read it.
+
+    A ``select``, not ``withColumn``: the local engine registers flows that read tables of their own
+    layer, and their plans must stay unanalysed until the graph runs.
+    """
+    return df.select("*", failed_rules(rules).alias(FAILED_RULES))
 
 
 def keep_valid(df: DataFrame, rules: Rules) -> DataFrame:

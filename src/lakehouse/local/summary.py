@@ -50,6 +50,22 @@ def rows_written(spark: SparkSession, table: str, since: int) -> int:
     return total
 
 
+REWRITES = ("TRUNCATE", "CREATE OR REPLACE TABLE AS SELECT", "REPLACE TABLE AS SELECT")
+
+
+def counted_from(spark: SparkSession, table: str, since: int) -> int:
+    """The version this run's rows are counted after: ``since``, or -1 when the run rewrote the table.
+
+    A materialized view is recomputed whole (TRUNCATE, then WRITE): its rows are all this run's, and
+    a difference with the previous version would count only the rows that changed.
+    """
+    history = spark.sql(f"DESCRIBE HISTORY {quoted(table)}").where(f"version > {since}")
+    for row in history.select("operation", "operationParameters").collect():
+        if row["operation"] in REWRITES or (row["operationParameters"] or {}).get("mode") == "Overwrite":
+            return -1
+    return since
+
+
 def _between(table: str, before: int, after: int) -> str:
     """Rows added between two versions of an append-only table, as SQL."""
     added = f"SELECT * FROM {quoted(table)} VERSION AS OF {after}"
@@ -92,11 +108,13 @@ def collect_summary(
         since = before.get(table, -1)
         after = latest_version(spark, table)
         entry: dict[str, Any] = {"dataset": table, "rows_written": rows_written(spark, table, since)}
-        if table.endswith(QUARANTINE_SUFFIX):
-            entry["rule_failures"] = rule_failures(spark, table, since, after) if after > since else {}
         table_warnings = warnings.get(name) or warnings.get(table) or {}
+        checked = table.endswith(QUARANTINE_SUFFIX) or bool(table_warnings)
+        start = counted_from(spark, table, since) if checked and after > since else since
+        if table.endswith(QUARANTINE_SUFFIX):
+            entry["rule_failures"] = rule_failures(spark, table, start, after) if after > since else {}
         if table_warnings and after > since:
-            entry["warnings"] = warning_counts(spark, table, table_warnings, since, after)
+            entry["warnings"] = warning_counts(spark, table, table_warnings, start, after)
         datasets.append(entry)
     quarantined = sum(d["rows_written"] for d in datasets if d["dataset"].endswith(QUARANTINE_SUFFIX))
     return {
