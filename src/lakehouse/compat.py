@@ -18,6 +18,9 @@ secrets                ``dbutils.secrets.get(scope, key)``     an environment va
 AUTO CDC, SCD type 1   ``dp.create_auto_cdc_flow`` into a      a materialized view recomputed from the
                        streaming table (``auto_cdc``)          change table (``lakehouse.cdc_local``)
 AUTO CDC, SCD type 2   the same, ``stored_as_scd_type=2``      the same, ``__START_AT``/``__END_AT``
+AUTO CDC from          ``dp.create_auto_cdc_from_snapshot_``   a materialized view of the newest
+snapshots (SCD 1)      ``flow``, fed every landed snapshot     snapshot (:mod:`lakehouse.snapshots`)
+                       in order by a source function
 =====================  ======================================  =======================================
 
 AUTO CDC locally: open-source Spark 4.2 has ``create_auto_cdc_flow`` for SCD type 1 only and refuses
@@ -44,6 +47,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.errors import NotOnDatabricksError
 from lakehouse.quality import Rules, all_rules_pass, null_safe
+from lakehouse.snapshots import FileSnapshots
 
 QueryFunction = Callable[[], DataFrame]
 
@@ -171,6 +175,38 @@ def auto_cdc(
         if stored_as_scd_type == 1:
             return cdc_local.scd1(changes, keys, sequence_by, deletes, column_list)
         return cdc_local.scd2(changes, keys, sequence_by, deletes, column_list, track_history_except_column_list)
+
+    query.__name__ = target.rsplit(".", 1)[-1]
+    dp.materialized_view(name=target, comment=comment)(query)
+
+
+def auto_cdc_from_snapshot(
+    spark: SparkSession,
+    *,
+    target: str,
+    snapshots: FileSnapshots,
+    keys: Sequence[str],
+    comment: str | None = None,
+) -> None:
+    """Declare ``target`` as the landed snapshots of a table applied in order (SCD type 1).
+
+    On Databricks: a streaming table fed by ``dp.create_auto_cdc_from_snapshot_flow``, whose source
+    function hands it every snapshot after the last one applied. Locally: a materialized view of the
+    newest snapshot, which is what applying them all leaves (rows whose keys the newest snapshot
+    lacks are gone, as AUTO CDC deletes them). Call it from a pipeline file.
+    """
+    from pyspark import pipelines as dp  # the pipeline runtime's module; only pipeline files call this
+
+    if on_databricks():
+        native: Any = dp  # the snapshot flow is Databricks-only; the OSS module does not define it
+        native.create_streaming_table(name=target, comment=comment)
+        native.create_auto_cdc_from_snapshot_flow(
+            target=target, source=snapshots.next_after, keys=list(keys), stored_as_scd_type=1
+        )
+        return
+
+    def query() -> DataFrame:
+        return snapshots.latest()
 
     query.__name__ = target.rsplit(".", 1)[-1]
     dp.materialized_view(name=target, comment=comment)(query)
