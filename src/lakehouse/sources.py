@@ -70,6 +70,11 @@ def autoloader_options(schema_location: str, schema_hints: str) -> dict[str, str
     }
 
 
+def autoloader_text_options() -> dict[str, str]:
+    """Auto Loader (Databricks only) over whole text files: one record per file, as the files source."""
+    return {"cloudFiles.format": "text", "wholetext": "true", "encoding": "UTF-8"}
+
+
 def files_options(whole_files: bool) -> dict[str, str]:
     """Spark's file stream over a landing folder: one record per line, or one per whole file."""
     return {"wholetext": str(whole_files).lower(), "encoding": "UTF-8"}
@@ -101,6 +106,10 @@ def read_bronze(
         raw = spark.readStream.format("kafka").options(**eventhubs_options(hubs, connection, login)).load()
         return kafka_to_bronze(raw, ingested_at)
     folder = landing_folder(source, entity)
+    if source.kind == "autoloader" and whole_files:
+        compat.require_databricks("Auto Loader (source=autoloader)", "use source=files")
+        raw = spark.readStream.format("cloudFiles").options(**autoloader_text_options()).load(folder)
+        return text_to_bronze(raw, ingested_at)
     if source.kind == "autoloader":
         return autoloader_bronze(spark, folder, schema_hints, ingested_at)
     if source.kind == "eventhubs_capture":

@@ -25,7 +25,7 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], expected: str)
 
 def test_an_unknown_pipeline(tmp_path):
     done = lakehouse("run", "nope", env={**os.environ, "LAKEHOUSE_HOME": str(tmp_path)})
-    defined = "characters, chatbot, invoices, notifications, orders, users"
+    defined = "characters, chatbot, condo, invoices, notifications, orders, users"
     assert_one_line_error(done, f"unknown pipeline 'nope'; the bundle defines: {defined}")
 
 

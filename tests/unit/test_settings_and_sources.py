@@ -4,6 +4,7 @@ import pytest
 
 from lakehouse import sources
 from lakehouse.columns import BRONZE_COLUMNS
+from lakehouse.errors import NotOnDatabricksError
 from lakehouse.settings import EventHubsSettings, KafkaSettings, PipelineSettings, SettingsError
 
 
@@ -82,6 +83,13 @@ def test_autoloader_options():
         "cloudFiles.schemaEvolutionMode": "rescue",
         "rescuedDataColumn": "_rescued_data",
     }
+
+
+def test_autoloader_reads_whole_text_files_for_exports_and_refuses_locally(spark, tmp_path):
+    assert sources.autoloader_text_options() == {"cloudFiles.format": "text", "wholetext": "true", "encoding": "UTF-8"}
+    conf = Conf({"lakehouse.landing_path": str(tmp_path), "lakehouse.source": "autoloader"})
+    with pytest.raises(NotOnDatabricksError, match="use source=files"):
+        sources.read_bronze(spark, PipelineSettings.from_conf(conf).source, "condo/imoveis", whole_files=True)
 
 
 def test_files_options():

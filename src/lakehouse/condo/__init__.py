@@ -1,0 +1,1 @@
+"""CondoManage: four CSV exports (full snapshots) -> validated silver -> three transaction reports."""
