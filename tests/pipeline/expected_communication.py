@@ -72,7 +72,6 @@ def read_lines(folder: Path, pattern: str) -> list[str]:
 CHANNELS = ("whatsapp", "sms", "email")
 TARIFF = {"whatsapp": Decimal("0.04")}
 PANEL_WATERMARK = timedelta(minutes=2)
-DEDUP_WATERMARK = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -143,10 +142,9 @@ def notifications(lines: list[str]) -> NotificationsExpectation:
         if kept is None:
             first_seen[notification.message_id] = notification
             continue
+        # Silver remembers a message_id for the dedup window after its arrival: every copy of the
+        # fixtures lands in the same run as its original, so each one is recognised.
         duplicates += 1
-        # Silver forgets a message_id once its watermark has passed: every copy in the fixtures is
-        # close enough to its original to be recognised, which this computation relies on.
-        assert abs(notification.event_datetime - kept.event_datetime) < DEDUP_WATERMARK, notification
     return NotificationsExpectation(list(first_seen.values()), quarantine, duplicates)
 
 

@@ -13,12 +13,14 @@ import shutil
 import signal
 import subprocess
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from lakehouse.local.lock import home_lock
 from lakehouse.produce.files import write_jsonl
+from lakehouse.produce.order_contract import format_event_time
 from lakehouse.produce.orders_synthetic import synthetic_orders
 from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, lakehouse, query
 
@@ -185,7 +187,12 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
     """Runs last in this module: it adds the late file to the shared landing folder. The second run
     is also the check that a run processes only new input: bronze writes the 3 late events, no more."""
     home, landing = ran
-    events = list(synthetic_orders(203, seed=11))[200:]
+    generated = list(synthetic_orders(203, seed=11))
+    # Also a late event (issue 14): an hour older than anything run 1 saw, beyond the 10-minute window.
+    late_event = {**generated[0], "event_id": "late-beyond-dedup-window"}
+    earliest = min(datetime.fromisoformat(e["event_time"].replace("Z", "+00:00")) for e in generated)
+    late_event["event_time"] = format_event_time(earliest - timedelta(hours=1))
+    events = [*generated[200:], late_event]
     hidden = landing / "orders" / ".orders-late.jsonl.tmp"
     hidden.write_text("".join(json.dumps(event) + "\n" for event in events))
     hidden.rename(landing / "orders" / "orders-late.jsonl")
@@ -199,9 +206,11 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
         f"WHERE get_json_object(raw_payload, '$.event_id') IN ({late_ids})",
         broken="SELECT count(*) AS n FROM silver.order_lines_quarantine WHERE try_parse_json(raw_payload) IS NULL",
         runs="SELECT count(DISTINCT ingested_at) AS n FROM bronze.orders_raw",
+        in_silver="SELECT count(*) AS n FROM silver.order_lines WHERE event_id = 'late-beyond-dedup-window'",
     )
-    assert got["bronze"] == [{"n": 203}], "the hidden file was not read before its rename, and whole after it"
-    assert got["late"] == [{"n": 3}]
+    assert got["bronze"] == [{"n": 204}], "the hidden file was not read before its rename, and whole after it"
+    assert got["late"] == [{"n": 4}]
+    assert got["in_silver"] == [{"n": 1}], "an event behind the dedup window must still reach silver"
     assert got["broken"] == [{"n": 0}], "no half-written line reached the quarantine"
     assert got["runs"] == [{"n": 2}]
     written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)

@@ -208,19 +208,22 @@ def test_detail_lists_every_notification(spark):
 # ---- streaming: duplicates and late messages -----------------------------------------------------
 
 
-def run_stream(spark, tmp_path, files: list[list[str]], build):
+def run_stream(spark, tmp_path, files: list[list[str]], build, arrivals: list[int] | None = None):
     """Each inner list is one JSON-lines file, read as its own micro-batch in order; returns the output.
 
-    ``availableNow`` runs a last batch without data, so windows the watermark closed are emitted.
+    A file's ``ingested_at`` is its modification time: ``arrivals`` (seconds after the first file)
+    says when each arrived, one second apart by default. ``availableNow`` runs a last batch without
+    data, so windows the watermark closed are emitted.
     """
     folder = tmp_path / "landing"
     folder.mkdir()
     for index, lines in enumerate(files):
         path = folder / f"part-{index:03d}.jsonl"
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        os.utime(path, (1_600_000_000 + index, 1_600_000_000 + index))  # read in this order
+        arrived = 1_600_000_000 + (arrivals[index] if arrivals else index)
+        os.utime(path, (arrived, arrived))  # read in this order
     raw = spark.readStream.format("text").option("maxFilesPerTrigger", 1).load(str(folder))
-    stream = text_to_bronze(raw, F.lit(INGESTED))
+    stream = text_to_bronze(raw, F.col("_metadata.file_modification_time"))
     name = f"out_{uuid.uuid4().hex}"
     query = (
         build(stream)
@@ -277,15 +280,36 @@ def test_a_transport_duplicate_is_dropped_within_the_watermark(spark, tmp_path):
 
 
 def test_a_copy_arriving_after_the_watermark_is_no_longer_a_duplicate(spark, tmp_path):
+    """The window is on arrival: the copy of m-1 arrives 4 minutes after it, beyond 1 minute.
+
+    (Spark evicts state at the end of a batch with the watermark of the batch before, so three
+    later arrivals pass first.)
+    """
     files = [
         [event(message_id="m-1", event_datetime="2020-02-03T14:00:00.000+00:00")],
         [event(message_id="m-2", event_datetime="2020-02-03T14:05:00.000+00:00")],
         [event(message_id="m-3", event_datetime="2020-02-03T14:05:01.000+00:00")],
-        [event(message_id="m-1", event_datetime="2020-02-03T14:04:30.000+00:00")],
+        [event(message_id="m-4", event_datetime="2020-02-03T14:05:02.000+00:00")],
+        [event(message_id="m-1", event_datetime="2020-02-03T14:00:00.000+00:00")],
     ]
-    got = run_stream(spark, tmp_path, files, lambda s: silver_stream(s, "1 minute")).select("message_id")
-    want = spark.createDataFrame([("m-1",), ("m-1",), ("m-2",), ("m-3",)], "message_id string")
-    assert_df_equality(got, want, ignore_nullable=True, ignore_row_order=True, ignore_metadata=True)
+    arrivals = [0, 90, 150, 210, 240]
+    got = run_stream(spark, tmp_path, files, lambda s: silver_stream(s, "1 minute"), arrivals=arrivals)
+    want = spark.createDataFrame([("m-1",), ("m-1",), ("m-2",), ("m-3",), ("m-4",)], "message_id string")
+    assert_df_equality(got.select("message_id"), want, ignore_nullable=True, ignore_row_order=True)
+
+
+def test_a_late_message_still_reaches_silver(spark, tmp_path):
+    """Issue 14: m-3 is an hour older than the newest events seen; it must not vanish behind a watermark."""
+    files = [
+        [event(message_id="m-1", event_datetime="2020-02-03T14:00:00.000+00:00")],
+        [event(message_id="m-2", event_datetime="2020-02-03T15:00:00.000+00:00")],
+        [event(message_id="m-4", event_datetime="2020-02-03T15:01:00.000+00:00")],
+        [event(message_id="m-3", event_datetime="2020-02-03T14:00:30.000+00:00")],
+        [event(message_id="m-2", event_datetime="2020-02-03T15:00:00.000+00:00")],  # a copy: still dropped
+    ]
+    got = run_stream(spark, tmp_path, files, lambda s: silver_stream(s, "10 minutes"))
+    want = spark.createDataFrame([("m-1",), ("m-2",), ("m-3",), ("m-4",)], "message_id string")
+    assert_df_equality(got.select("message_id"), want, ignore_nullable=True, ignore_row_order=True)
 
 
 def test_a_late_message_is_left_out_of_the_minute_counts(spark, tmp_path):

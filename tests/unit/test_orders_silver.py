@@ -198,6 +198,33 @@ def test_transport_duplicates_are_removed_but_identical_events_are_kept(spark, t
     assert got == ["a", "b"]
 
 
+def test_a_late_event_still_reaches_silver(spark, tmp_path):
+    """Issue 14: an event two hours older than the newest seen, arriving in a later batch, is kept.
+
+    (Spark drops late rows with the watermark of the batch before: two batches pass first.)
+    """
+    schema = bronze_frame(spark, []).schema
+    batches = [
+        [event(event_id="first", event_time="2019-12-09T11:00:00Z")],
+        [event(event_id="new", event_time="2019-12-09T12:00:00Z")],
+        [event(event_id="newer", event_time="2019-12-09T12:01:00Z")],
+        [
+            event(event_id="late", event_time="2019-12-09T10:00:00Z"),
+            event(event_id="new", event_time="2019-12-09T12:00:00Z"),  # a copy, still recognised
+        ],
+    ]
+    for index, payloads in enumerate(batches):
+        arrived = datetime(2019, 12, 9, 12, 0, index)
+        frame = bronze_frame(spark, payloads).select(*[c for c in schema.names if c != "ingested_at"])
+        with_arrival = frame.selectExpr("*", f"timestamp'{arrived}' AS ingested_at").coalesce(1)
+        with_arrival.write.mode("append").parquet(str(tmp_path / "bronze"))
+    stream = spark.readStream.schema(schema).option("maxFilesPerTrigger", 1).parquet(str(tmp_path / "bronze"))
+    lines = orders.to_order_lines(orders.parse_order_events(stream), "10 minutes")
+    query = lines.writeStream.format("memory").queryName("late_lines").trigger(availableNow=True).start()
+    query.awaitTermination()
+    assert sorted(row.event_id for row in spark.table("late_lines").collect()) == ["first", "late", "new", "newer"]
+
+
 def test_an_invalid_copy_does_not_shadow_a_valid_event_with_the_same_id(spark, tmp_path):
     """Silver filters with the rules before de-duplicating, as src/pipelines/orders/silver.py does."""
     folder = tmp_path / "bronze"

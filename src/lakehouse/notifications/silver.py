@@ -82,10 +82,13 @@ NOTIFICATION_RULES: dict[str, str] = notification_rules()
 
 
 def to_notifications(valid: DataFrame, watermark: str) -> DataFrame:
-    """Silver notifications: transport duplicates (same ``message_id``) removed within the watermark.
+    """Silver notifications: transport duplicates (same ``message_id``) removed within ``watermark`` of arrival.
 
-    Must run on a stream (``dropDuplicatesWithinWatermark`` is a streaming operator). A copy arriving
-    later than the watermark after the first one is no longer recognised as a duplicate.
+    The watermark is on arrival (bronze ``ingested_at``), never on ``event_datetime``: on event time a
+    notification arriving more than the window behind the newest one would be dropped without a
+    trace (see :func:`lakehouse.orders.silver.to_order_lines`). A copy arriving more than
+    ``watermark`` after the first is no longer recognised. Must run on a stream.
     """
-    notifications = valid.select(*[F.col(c) for c in NOTIFICATION_COLUMNS])
-    return notifications.withWatermark("event_datetime", watermark).dropDuplicatesWithinWatermark(["message_id"])
+    notifications = valid.select(*[F.col(c) for c in (*NOTIFICATION_COLUMNS, "ingested_at")])
+    unique = notifications.withWatermark("ingested_at", watermark).dropDuplicatesWithinWatermark(["message_id"])
+    return unique.select(*[F.col(c) for c in NOTIFICATION_COLUMNS])

@@ -196,13 +196,20 @@ _PARSE_COLUMNS = (
 
 
 def to_order_lines(parsed: DataFrame, watermark: str) -> DataFrame:
-    """Silver order lines: transport duplicates (same ``event_id``) removed within the watermark.
+    """Silver order lines: transport duplicates (same ``event_id``) removed within ``watermark`` of arrival.
+
+    The de-duplication's watermark is on *arrival* (bronze ``ingested_at``), not on ``event_time``:
+    a stateful operator drops every row behind its watermark, so on event time an event arriving
+    more than the window behind the newest one seen would vanish without a trace. Arrival time only
+    grows, so no row is ever behind it; the watermark only bounds how long an id is remembered (a
+    copy arriving more than ``watermark`` after the first is kept). Databricks runs this same code.
 
     Two different events with identical content are two lines: only ``event_id`` identifies a
     duplicate. Must run on a stream (``dropDuplicatesWithinWatermark`` is a streaming operator).
     """
-    lines = parsed.select(*[F.col(c) for c in ORDER_LINE_COLUMNS])
-    return lines.withWatermark("event_time", watermark).dropDuplicatesWithinWatermark(["event_id"])
+    lines = parsed.select(*[F.col(c) for c in (*ORDER_LINE_COLUMNS, "ingested_at")])
+    unique = lines.withWatermark("ingested_at", watermark).dropDuplicatesWithinWatermark(["event_id"])
+    return unique.select(*[F.col(c) for c in ORDER_LINE_COLUMNS])
 
 
 def quarantine_rules() -> dict[str, str]:
