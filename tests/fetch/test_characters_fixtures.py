@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 from lakehouse.produce.characters import api_page, synthetic_characters
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "make_characters_fixtures.py"
 
 
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_characters_fixtures", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_characters_fixtures")
 
 
 def test_regenerated_fixtures_equal_the_committed_ones(tmp_path):

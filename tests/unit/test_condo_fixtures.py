@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_condo_fixtures", ROOT / "scripts" / "make_condo_fixtures.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_condo_fixtures")
 
 
 def test_committed_fixtures_equal_what_the_script_writes(tmp_path: Path) -> None:

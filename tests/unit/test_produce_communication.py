@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +21,7 @@ from lakehouse.produce.communication import (
 )
 from lakehouse.produce.files import write_csv, write_json_array
 from lakehouse.quality import keep_rejected
+from tests.scripts import load_script
 from tests.unit.bronze import BRONZE_DDL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,12 +203,7 @@ def test_write_json_array_round_trips_unicode(tmp_path):
 
 
 def _make_fixtures() -> ModuleType:
-    path = ROOT / "scripts" / "make_communication_fixtures.py"
-    spec = importlib.util.spec_from_file_location("make_communication_fixtures", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_communication_fixtures")
 
 
 def test_committed_fixtures_equal_what_the_script_regenerates(tmp_path):

@@ -6,7 +6,6 @@ their own and must not drift from the committed fixtures.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections import Counter
@@ -23,6 +22,7 @@ from lakehouse.produce.files import write_jsonl
 from lakehouse.produce.order_contract import CSV_HEADER
 from lakehouse.produce.orders_export import events_from_csv
 from lakehouse.produce.orders_synthetic import synthetic_orders
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "orders-event.schema.json").read_text(encoding="utf-8"))
@@ -382,11 +382,7 @@ def test_write_jsonl_rejects_what_a_streaming_reader_would_mishandle(tmp_path, k
 
 
 def _make_fixtures() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "scripts" / "make_fixtures.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_fixtures")
 
 
 def test_committed_fixtures_equal_what_the_script_regenerates(tmp_path):

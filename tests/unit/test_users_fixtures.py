@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -10,17 +9,14 @@ from types import ModuleType
 from lakehouse.cdc.envelope import messages, value_line
 from lakehouse.produce.users import workload
 from tests.cdc.topic import shape
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURED = Path(__file__).with_name("data") / "debezium-usuarios-captured.jsonl"
 
 
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_users_fixtures", ROOT / "scripts" / "make_users_fixtures.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_users_fixtures")
 
 
 def test_committed_fixtures_equal_what_the_script_writes(tmp_path: Path) -> None:
