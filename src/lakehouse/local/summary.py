@@ -7,10 +7,12 @@ kept by the runner, so they are true even for a run that resumed after a crash.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import SparkSession
 
+from lakehouse.accounting import Accounting
 from lakehouse.quality import FAILED_RULES, null_safe
 
 QUARANTINE_SUFFIX = "_quarantine"
@@ -40,30 +42,45 @@ def existing_tables(spark: SparkSession, schemas: Iterable[str]) -> list[str]:
     return found
 
 
-def rows_written(spark: SparkSession, table: str, since: int) -> int:
-    """Rows the commits after version ``since`` wrote (appends, merges and full recomputes alike)."""
-    history = spark.sql(f"DESCRIBE HISTORY {quoted(table)}").where(f"version > {since}")
-    total = 0
-    for row in history.select("operationMetrics").collect():
-        metrics = row[0] or {}
-        total += int(metrics.get("numOutputRows", metrics.get("numTargetRowsInserted", 0)) or 0)
-    return total
-
-
 REWRITES = ("TRUNCATE", "CREATE OR REPLACE TABLE AS SELECT", "REPLACE TABLE AS SELECT")
 
 
-def counted_from(spark: SparkSession, table: str, since: int) -> int:
-    """The version this run's rows are counted after: ``since``, or -1 when the run rewrote the table.
+@dataclass(frozen=True)
+class Commits:
+    """What the commits after a version did, read from one ``DESCRIBE HISTORY`` of the table.
 
-    A materialized view is recomputed whole (TRUNCATE, then WRITE): its rows are all this run's, and
-    a difference with the previous version would count only the rows that changed.
+    ``rows``: the rows they wrote (appends, merges and full recomputes alike). ``rewritten``: one of
+    them replaced the whole table - a materialized view is recomputed whole (TRUNCATE, then WRITE), so
+    its rows are all this run's, and a difference with the previous version would count only the rows
+    that changed.
     """
-    history = spark.sql(f"DESCRIBE HISTORY {quoted(table)}").where(f"version > {since}")
-    for row in history.select("operation", "operationParameters").collect():
-        if row["operation"] in REWRITES or (row["operationParameters"] or {}).get("mode") == "Overwrite":
-            return -1
-    return since
+
+    latest: int
+    rows: int
+    rewritten: bool
+
+    def counted_from(self, since: int) -> int:
+        """The version this run's rows are counted after: ``since``, or -1 when the run rewrote the table."""
+        return -1 if self.rewritten else since
+
+
+def commits_since(spark: SparkSession, table: str, since: int) -> Commits:
+    if not spark.catalog.tableExists(table):
+        return Commits(latest=-1, rows=0, rewritten=False)
+    history = (
+        spark.sql(f"DESCRIBE HISTORY {quoted(table)}")
+        .where(f"version > {since}")
+        .select("version", "operation", "operationParameters", "operationMetrics")
+        .collect()
+    )
+    rows, rewritten = 0, False
+    for commit in history:
+        metrics = commit["operationMetrics"] or {}
+        rows += int(metrics.get("numOutputRows", metrics.get("numTargetRowsInserted", 0)) or 0)
+        mode = (commit["operationParameters"] or {}).get("mode")
+        rewritten = rewritten or commit["operation"] in REWRITES or mode == "Overwrite"
+    latest = max((int(commit["version"]) for commit in history), default=since)
+    return Commits(latest=latest, rows=rows, rewritten=rewritten)
 
 
 def _between(table: str, before: int, after: int) -> str:
@@ -94,6 +111,37 @@ def warning_counts(
     return {name: int(row[name]) for name in warnings}
 
 
+# The columns a quarantine row keeps of its bronze record: enough to tell which record it was.
+RECORD_IDENTITY = ("raw_payload", "topic", "partition", "offset", "file_path", "ingested_at")
+
+
+def duplicates_dropped(
+    spark: SparkSession, silver: str, accounting: Accounting, before: Mapping[str, int], after: Mapping[str, int]
+) -> dict[str, int]:
+    """Records this run added to bronze, and how many of the valid ones repeated an id (see
+    :mod:`lakehouse.accounting`). Ids already in silver before the run count as repeats too.
+
+    A run that resumes after a crash may process bronze records an earlier run wrote: its figures
+    count this run's bronze commits only.
+    """
+    versions = {
+        t: (before.get(t, -1), after.get(t, before.get(t, -1))) for t in (accounting.bronze, accounting.quarantine)
+    }
+    bronze_new = _between(accounting.bronze, *versions[accounting.bronze])
+    quarantine_new = _between(accounting.quarantine, *versions[accounting.quarantine])
+    same_record = " AND ".join(f"b.`{c}` <=> q.`{c}`" for c in RECORD_IDENTITY)
+    valid = f"SELECT b.raw_payload FROM ({bronze_new}) b LEFT ANTI JOIN ({quarantine_new}) q ON {same_record}"
+    column = accounting.key.removeprefix("$.")
+    new_ids = f"SELECT DISTINCT get_json_object(raw_payload, '{accounting.key}') AS id FROM ({valid})"
+    if before.get(silver, -1) >= 0:
+        new_ids += f" EXCEPT SELECT `{column}` FROM {quoted(silver)} VERSION AS OF {before[silver]}"
+    row = spark.sql(
+        f"SELECT (SELECT count(*) FROM ({bronze_new})) AS bronze, (SELECT count(*) FROM ({valid})) AS valid, "
+        f"(SELECT count(*) FROM ({new_ids})) AS ids"
+    ).collect()[0]
+    return {"bronze_read": int(row["bronze"]), "duplicates_dropped": int(row["valid"]) - int(row["ids"])}
+
+
 def collect_summary(
     spark: SparkSession,
     pipeline: str,
@@ -101,20 +149,24 @@ def collect_summary(
     before: Mapping[str, int],
     warnings: Mapping[str, Mapping[str, str]],
     seconds: float,
+    accounting: Mapping[str, Accounting] | None = None,
 ) -> dict[str, Any]:
+    tables = {name: name.removeprefix("spark_catalog.") for name in outputs}
+    commits = {table: commits_since(spark, table, before.get(table, -1)) for table in tables.values()}
+    after = {table: found.latest for table, found in commits.items()}
     datasets = []
-    for name in outputs:
-        table = name.removeprefix("spark_catalog.")
-        since = before.get(table, -1)
-        after = latest_version(spark, table)
-        entry: dict[str, Any] = {"dataset": table, "rows_written": rows_written(spark, table, since)}
+    for name, table in tables.items():
+        since, found = before.get(table, -1), commits[table]
+        entry: dict[str, Any] = {"dataset": table, "rows_written": found.rows}
         table_warnings = warnings.get(name) or warnings.get(table) or {}
-        checked = table.endswith(QUARANTINE_SUFFIX) or bool(table_warnings)
-        start = counted_from(spark, table, since) if checked and after > since else since
+        start = found.counted_from(since)
         if table.endswith(QUARANTINE_SUFFIX):
-            entry["rule_failures"] = rule_failures(spark, table, start, after) if after > since else {}
-        if table_warnings and after > since:
-            entry["warnings"] = warning_counts(spark, table, table_warnings, start, after)
+            entry["rule_failures"] = rule_failures(spark, table, start, found.latest) if found.latest > since else {}
+        if table_warnings and found.latest > since:
+            entry["warnings"] = warning_counts(spark, table, table_warnings, start, found.latest)
+        declared = (accounting or {}).get(name) or (accounting or {}).get(table)
+        if declared is not None:
+            entry.update(duplicates_dropped(spark, table, declared, before, after))
         datasets.append(entry)
     quarantined = sum(d["rows_written"] for d in datasets if d["dataset"].endswith(QUARANTINE_SUFFIX))
     return {
