@@ -48,3 +48,26 @@ def query(home: Path, database: str | None = None, **queries: str) -> dict[str, 
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT=")]
     assert done.returncode == 0 and lines, done.stderr[-3000:]
     return json.loads(lines[-1].removeprefix("RESULT="))
+
+
+def latest_summary(home: Path, pipeline: str) -> dict[str, Any]:
+    """The JSON run summary of the latest ``lakehouse run <pipeline>`` in ``home``."""
+    found = sorted((home / "runs").glob(f"{pipeline}-*.json"), key=lambda p: p.stat().st_mtime)
+    assert found, f"no run summary of {pipeline} in {home}"
+    return json.loads(found[-1].read_text())
+
+
+def accounting(summary: dict[str, Any], silver: str, quarantine: str) -> dict[str, int]:
+    """What the summary says of one de-duplicating silver table, with ``adds_up`` its identity.
+
+    bronze read = silver written + quarantined + duplicates dropped: anything else was lost silently.
+    """
+    datasets = {d["dataset"]: d for d in summary["datasets"]}
+    counted = {
+        "read": datasets[silver]["bronze_read"],
+        "silver": datasets[silver]["rows_written"],
+        "quarantined": datasets[quarantine]["rows_written"],
+        "duplicates": datasets[silver]["duplicates_dropped"],
+    }
+    counted["adds_up"] = counted["read"] == counted["silver"] + counted["quarantined"] + counted["duplicates"]
+    return counted

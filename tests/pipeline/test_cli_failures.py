@@ -22,7 +22,7 @@ from lakehouse.local.lock import home_lock
 from lakehouse.produce.files import write_jsonl
 from lakehouse.produce.order_contract import format_event_time
 from lakehouse.produce.orders_synthetic import synthetic_orders
-from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, lakehouse, query
+from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, accounting, lakehouse, latest_summary, query
 
 pytestmark = pytest.mark.pipeline
 
@@ -194,7 +194,9 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
     late_event["event_time"] = format_event_time(earliest - timedelta(hours=1))
     events = [*generated[200:], late_event]
     hidden = landing / "orders" / ".orders-late.jsonl.tmp"
-    hidden.write_text("".join(json.dumps(event) + "\n" for event in events))
+    # Messy on purpose: a transport duplicate of one event and a record that fails the rules.
+    messy = [*events, events[0], {"event_id": "messy-without-fields"}]
+    hidden.write_text("".join(json.dumps(event) + "\n" for event in messy))
     hidden.rename(landing / "orders" / "orders-late.jsonl")
     done = lakehouse(home, "run", "orders", "--landing", str(landing))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -208,10 +210,13 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
         runs="SELECT count(DISTINCT ingested_at) AS n FROM bronze.orders_raw",
         in_silver="SELECT count(*) AS n FROM silver.order_lines WHERE event_id = 'late-beyond-dedup-window'",
     )
-    assert got["bronze"] == [{"n": 204}], "the hidden file was not read before its rename, and whole after it"
-    assert got["late"] == [{"n": 4}]
+    assert got["bronze"] == [{"n": 206}], "the hidden file was not read before its rename, and whole after it"
+    assert got["late"] == [{"n": 5}]
     assert got["in_silver"] == [{"n": 1}], "an event behind the dedup window must still reach silver"
     assert got["broken"] == [{"n": 0}], "no half-written line reached the quarantine"
     assert got["runs"] == [{"n": 2}]
     written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
-    assert written and int(written.group(1)) == len(events), done.stdout
+    assert written and int(written.group(1)) == len(messy), done.stdout
+    # A messy second run (a renamed file, a late event): every record read is still accounted for.
+    counted = accounting(latest_summary(home, "orders"), "silver.order_lines", "silver.order_lines_quarantine")
+    assert counted == {"read": 6, "silver": 4, "quarantined": 1, "duplicates": 1, "adds_up": True}

@@ -16,7 +16,7 @@ import pytest
 
 from tests.pipeline import expected_communication as expected
 from tests.pipeline.conftest import FixtureRuns
-from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
+from tests.pipeline.local import PROJECT_ROOT, accounting, lakehouse, latest_summary, query
 
 pytestmark = pytest.mark.pipeline
 
@@ -94,6 +94,18 @@ def test_notifications_silver_holds_each_valid_message_once(notifications):
     assert len({row["message_id"] for row in silver}) == len(silver)
     by_id = {row["message_id"]: row for row in silver}
     assert by_id == {n.message_id: notification_row(n) for n in NOTIFICATIONS.silver}
+
+
+def test_notifications_records_read_add_up_to_silver_quarantine_and_duplicates(fixture_runs: FixtureRuns):
+    summary = latest_summary(fixture_runs.home, "notifications")
+    counted = accounting(summary, "silver.notifications", "silver.notifications_quarantine")
+    assert counted == {
+        "read": len(NOTIFICATION_LINES),
+        "silver": len(NOTIFICATIONS.silver),
+        "quarantined": len(NOTIFICATIONS.quarantine),
+        "duplicates": NOTIFICATIONS.duplicates,
+        "adds_up": True,
+    }
 
 
 def test_notifications_quarantine_holds_every_invalid_event_with_its_rules(notifications):

@@ -9,7 +9,7 @@ import pytest
 
 from tests.pipeline import expected_orders as expected
 from tests.pipeline.conftest import FixtureRuns
-from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
+from tests.pipeline.local import PROJECT_ROOT, accounting, lakehouse, latest_summary, query
 
 pytestmark = pytest.mark.pipeline
 
@@ -83,6 +83,22 @@ def test_the_panel_has_every_window_the_watermark_closed(tables):
     assert total_units >= sum(x.quantity for x in closed) - sum(
         x.quantity for x in closed if (latest - x.event_time.replace(tzinfo=None)).total_seconds() < 120
     )
+
+
+def test_every_record_read_is_in_silver_quarantine_or_counted_as_a_duplicate(first_run):
+    home, stdout = first_run
+    counted = accounting(latest_summary(home, "orders"), "silver.order_lines", "silver.order_lines_quarantine")
+    lines, rejected = expected.valid_lines(payloads())
+    duplicates = len(payloads()) - len(lines) - rejected
+    assert duplicates > 0, "the fixtures should exercise de-duplication"
+    assert counted == {
+        "read": len(payloads()),
+        "silver": len(lines),
+        "quarantined": rejected,
+        "duplicates": duplicates,
+        "adds_up": True,
+    }
+    assert f"duplicates dropped: {duplicates}" in stdout
 
 
 def test_the_summary_reports_quarantine_and_rule_failures(first_run):

@@ -22,6 +22,8 @@ def summary_table(summary: dict[str, Any]) -> Table:
         if "rule_failures" in entry:
             failures = entry["rule_failures"]
             notes.append(", ".join(f"{rule}: {n}" for rule, n in failures.items()) or "none")
+        if "duplicates_dropped" in entry:
+            notes.append(f"duplicates dropped: {entry['duplicates_dropped']} (of {entry['bronze_read']} read)")
         if entry.get("warnings"):
             notes.append("warnings: " + ", ".join(f"{rule}: {n}" for rule, n in entry["warnings"].items()))
         table.add_row(entry["dataset"], str(entry["rows_written"]), "; ".join(notes))

@@ -29,6 +29,7 @@ from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, hand
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.core import DefaultChannelBuilder
 
+from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
 from lakehouse.compat import WARNINGS_ATTRIBUTE
 from lakehouse.local.layers import layer_files
 from lakehouse.local.summary import collect_summary, existing_tables, table_versions, user_message
@@ -71,6 +72,7 @@ class RecordingRegistry(SparkConnectGraphElementRegistry):
         super().__init__(spark, graph_id)
         self.outputs: list[str] = []
         self.warnings: dict[str, dict[str, str]] = {}
+        self.accounting: dict[str, Accounting] = {}
 
     def register_output(self, output: Any) -> None:
         self.outputs.append(output.name)
@@ -80,6 +82,9 @@ class RecordingRegistry(SparkConnectGraphElementRegistry):
         warnings = getattr(flow.func, WARNINGS_ATTRIBUTE, None)
         if warnings:
             self.warnings[flow.target] = warnings
+        declared = getattr(flow.func, ACCOUNTING_ATTRIBUTE, None)
+        if declared is not None:
+            self.accounting[flow.target] = declared
         super().register_flow(flow)
 
 
@@ -141,6 +146,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
         before = table_versions(spark, existing_tables(spark, layer_schemas(configuration)))
         outputs: list[str] = []
         warnings: dict[str, dict[str, str]] = {}
+        accounting: dict[str, Accounting] = {}
         not_validated: list[str] = []
         for layer, file in layer_files(pipeline_dir):
             print(f"lakehouse: running layer {layer} ({file.name})", flush=True)
@@ -153,6 +159,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
                 continue
             outputs += registry.outputs
             warnings.update(registry.warnings)
+            accounting.update(registry.accounting)
         seconds = time.time() - started
         if dry:
             return {
@@ -162,7 +169,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
                 "not_validated": not_validated,
                 "seconds": round(seconds, 1),
             }
-        return collect_summary(spark, spec.name, outputs, before, warnings, seconds)
+        return collect_summary(spark, spec.name, outputs, before, warnings, seconds, accounting)
     finally:
         spark.stop()
 

@@ -3,6 +3,7 @@
 from pyspark import pipelines as dp
 
 from lakehouse import compat
+from lakehouse.accounting import accounted
 from lakehouse.notifications import silver
 from lakehouse.notifications.settings import NotificationsSettings
 from lakehouse.quality import keep_valid
@@ -11,15 +12,17 @@ from lakehouse.quarantine import to_quarantine
 settings = NotificationsSettings.from_conf(spark.conf)
 bronze = settings.layers.bronze_table("notifications_raw")
 rules = silver.notification_rules(settings.channels)
+quarantine = settings.layers.silver_table("notifications_quarantine")
 
 
 @dp.table(name=settings.layers.silver_table("notifications"), comment="Typed notifications, one per message_id")
+@accounted(bronze=bronze, quarantine=quarantine, key="$.message_id")
 @compat.expectations(drop=rules)
 def notifications_silver():
     parsed = silver.parse_notifications(spark.readStream.table(bronze))
     return silver.to_notifications(keep_valid(parsed, rules), settings.dedup_watermark)
 
 
-@dp.table(name=settings.layers.silver_table("notifications_quarantine"), comment="Rejected notification events")
+@dp.table(name=quarantine, comment="Rejected notification events")
 def notifications_quarantine():
     return to_quarantine(silver.parse_notifications(spark.readStream.table(bronze)), rules)

@@ -3,15 +3,18 @@
 from pyspark import pipelines as dp
 
 from lakehouse import compat
+from lakehouse.accounting import accounted
 from lakehouse.orders import silver as orders
 from lakehouse.orders.settings import OrdersSettings
 from lakehouse.quality import keep_valid
 
 settings = OrdersSettings.from_conf(spark.conf)
 bronze = settings.layers.bronze_table("orders_raw")
+quarantine = settings.layers.silver_table("order_lines_quarantine")
 
 
 @dp.table(name=settings.layers.silver_table("order_lines"), comment="Typed, de-duplicated order lines")
+@accounted(bronze=bronze, quarantine=quarantine, key="$.event_id")
 @compat.expectations(drop=orders.ORDER_LINE_RULES, warn=orders.ORDER_LINE_WARNINGS)
 def order_lines():
     parsed = orders.parse_order_events(spark.readStream.table(bronze))
@@ -19,7 +22,7 @@ def order_lines():
 
 
 @dp.table(
-    name=settings.layers.silver_table("order_lines_quarantine"),
+    name=quarantine,
     comment="Order events rejected by a rule: raw payload, failed rule names, source metadata",
 )
 def order_lines_quarantine():
