@@ -26,29 +26,37 @@ def lines(export):
     return spark.read.table(current[export.table])
 
 
-def checked():
-    condominios = condo.check_condominios(lines(CONDOMINIOS))
-    imoveis = condo.check_imoveis(lines(IMOVEIS), spark.read.table(valid["condominios"]))
-    moradores = condo.check_moradores(lines(MORADORES), spark.read.table(valid["condominios"]))
-    transacoes = condo.check_transacoes(
+def condominios():
+    return condo.check_condominios(lines(CONDOMINIOS))
+
+
+def imoveis():
+    return condo.check_imoveis(lines(IMOVEIS), spark.read.table(valid["condominios"]))
+
+
+def moradores():
+    return condo.check_moradores(lines(MORADORES), spark.read.table(valid["condominios"]))
+
+
+def transacoes():
+    return condo.check_transacoes(
         lines(TRANSACOES), spark.read.table(valid["imoveis"]), spark.read.table(valid["moradores"])
     )
-    return {"condominios": condominios, "imoveis": imoveis, "moradores": moradores, "transacoes": transacoes}
 
 
 @dp.materialized_view(name=valid["condominios"], comment="Valid condominiums of the current export")
 def condo_condominios():
-    return condo.to_silver(condo.check_condominios(lines(CONDOMINIOS)), CONDOMINIOS)
+    return condo.to_silver(condominios(), CONDOMINIOS)
 
 
 @dp.materialized_view(name=valid["imoveis"], comment="Valid properties of a valid condominium")
 def condo_imoveis():
-    return condo.to_silver(checked()["imoveis"], IMOVEIS)
+    return condo.to_silver(imoveis(), IMOVEIS)
 
 
 @dp.materialized_view(name=valid["moradores"], comment="Valid residents of a valid condominium")
 def condo_moradores():
-    return condo.to_silver(checked()["moradores"], MORADORES)
+    return condo.to_silver(moradores(), MORADORES)
 
 
 @dp.materialized_view(
@@ -57,7 +65,7 @@ def condo_moradores():
 )
 @compat.expectations(warn=condo.TRANSACAO_WARNINGS)
 def condo_transacoes():
-    return condo.to_silver(checked()["transacoes"], TRANSACOES)
+    return condo.to_silver(transacoes(), TRANSACOES)
 
 
 @dp.materialized_view(
@@ -65,4 +73,5 @@ def condo_transacoes():
     comment="Export lines rejected by a rule: the line, its export, line number and id, failed rules, file",
 )
 def condo_quarantine():
-    return condo.to_condo_quarantine(checked())
+    checked = {"condominios": condominios(), "imoveis": imoveis(), "moradores": moradores(), "transacoes": transacoes()}
+    return condo.to_condo_quarantine(checked)
