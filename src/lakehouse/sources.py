@@ -70,14 +70,14 @@ def autoloader_options(schema_location: str, schema_hints: str) -> dict[str, str
     }
 
 
-def autoloader_text_options() -> dict[str, str]:
-    """Auto Loader (Databricks only) over whole text files: one record per file, as the files source."""
-    return {"cloudFiles.format": "text", "wholetext": "true", "encoding": "UTF-8"}
-
-
 def files_options(whole_files: bool) -> dict[str, str]:
     """Spark's file stream over a landing folder: one record per line, or one per whole file."""
     return {"wholetext": str(whole_files).lower(), "encoding": "UTF-8"}
+
+
+def autoloader_text_options() -> dict[str, str]:
+    """Auto Loader (Databricks only) over whole text files: one record per file, as the files source."""
+    return {"cloudFiles.format": "text", **files_options(whole_files=True)}
 
 
 def landing_folder(source: SourceSettings, entity: str) -> str:
