@@ -22,28 +22,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from processes import BARE_COPY, LAKEHOUSE, rows_printed, table_rows, timed
 
 from lakehouse.produce.communication import synthetic_notifications
 from lakehouse.produce.files import write_jsonl
 
-ROOT = Path(__file__).resolve().parents[1]
-LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
 PER_FILE = 50_000
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-_BARE_COPY = """
-import sys
-from lakehouse.local.warehouse import open_session
-spark = open_session()
-spark.read.text(sys.argv[1]).write.format("delta").mode("overwrite").save(sys.argv[2])
-print("ROWS=" + str(spark.read.format("delta").load(sys.argv[2]).count()))
-"""
 
 _HAND_WRITTEN = """
 import sys
@@ -73,25 +63,6 @@ print("ROWS=" + str(notifications.count()))
 """
 
 
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    started = time.monotonic()
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    if done.returncode != 0:
-        raise SystemExit(done.stdout[-3000:] + done.stderr[-3000:])
-    return seconds, done.stdout
-
-
-def rows_printed(out: str) -> int:
-    return int(out.strip().splitlines()[-1].removeprefix("ROWS="))
-
-
-def silver_rows(home: Path) -> int:
-    env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
-    _, out = timed([LAKEHOUSE, "sql", "SELECT count(*) AS n FROM silver.notifications", "--format", "csv"], env)
-    return int(out.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=694_000)
@@ -106,13 +77,13 @@ def main() -> None:
         size = sum(f.stat().st_size for f in (base / "notifications").iterdir())
         env = {**os.environ, "LAKEHOUSE_HOME": str(Path(tmp) / "side-home")}
         folder = str(base / "notifications")
-        copy_seconds, copy_out = timed([sys.executable, "-c", _BARE_COPY, folder, f"{tmp}/copy"], env)
+        copy_seconds, copy_out = timed([sys.executable, "-c", BARE_COPY, folder, f"{tmp}/copy"], env)
         hand_seconds, hand_out = timed([sys.executable, "-c", _HAND_WRITTEN, folder, f"{tmp}/hand"], env)
         home = Path(tmp) / "home"
         run_env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
         run = [LAKEHOUSE, "run", "notifications", "--landing", str(base)]
         first_seconds, _ = timed(run, run_env)
-        first_silver = silver_rows(home)
+        first_silver = table_rows(home, "silver.notifications")
         write_jsonl(events[args.events :], later, per_file=PER_FILE, prefix="notifications-later")
         for path in sorted(later.iterdir()):
             path.rename(base / "notifications" / path.name)

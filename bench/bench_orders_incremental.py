@@ -16,32 +16,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from processes import LAKEHOUSE, timed
 
 from lakehouse.produce.files import write_jsonl
 from lakehouse.produce.orders_synthetic import synthetic_orders
 
-ROOT = Path(__file__).resolve().parents[1]
-LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
-
 
 def timed_run(home: Path, landing: Path, *extra: str) -> tuple[float, dict]:
     env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
-    started = time.monotonic()
-    done = subprocess.run(
-        [LAKEHOUSE, "run", "orders", "--landing", str(landing), *extra],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.monotonic() - started
-    if done.returncode != 0:
-        raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
+    seconds, _ = timed([LAKEHOUSE, "run", "orders", "--landing", str(landing), *extra], env)
     latest = max((home / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
     return seconds, json.loads(latest.read_text())
 

@@ -18,43 +18,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from processes import BARE_COPY, LAKEHOUSE, rows_printed, table_rows, timed
 
 from lakehouse.cdc.envelope import messages, value_line
 from lakehouse.produce.files import write_jsonl
 from lakehouse.produce.users import final_rows, workload
 
-ROOT = Path(__file__).resolve().parents[1]
-LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
 PER_FILE = 10_000
 KEY = "benchmark-hash-key-0123456789abcdef"
-
-_BARE_COPY = """
-import sys
-from lakehouse.local.warehouse import open_session
-spark = open_session()
-spark.read.text(sys.argv[1]).write.format("delta").mode("overwrite").save(sys.argv[2])
-print("ROWS=" + str(spark.read.format("delta").load(sys.argv[2]).count()))
-"""
-
-
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    started = time.monotonic()
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    if done.returncode != 0:
-        raise SystemExit(done.stdout[-3000:] + done.stderr[-3000:])
-    return seconds, done.stdout
-
-
-def silver_rows(home: Path) -> int:
-    env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
-    _, out = timed([LAKEHOUSE, "sql", "SELECT count(*) AS n FROM silver.users", "--format", "csv"], env)
-    return int(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -70,13 +45,13 @@ def main() -> None:
         files = write_jsonl(lines, landing / "users", per_file=PER_FILE, prefix="users")
         size = sum(f.stat().st_size for f in (landing / "users").iterdir())
         copy_env = {**os.environ, "LAKEHOUSE_HOME": str(Path(tmp) / "copy-home")}
-        copy_args = [sys.executable, "-c", _BARE_COPY, str(landing / "users"), str(Path(tmp) / "copy")]
+        copy_args = [sys.executable, "-c", BARE_COPY, str(landing / "users"), str(Path(tmp) / "copy")]
         copy_seconds, copy_out = timed(copy_args, copy_env)
-        copied = int(copy_out.strip().splitlines()[-1].removeprefix("ROWS="))
+        copied = rows_printed(copy_out)
         home = Path(tmp) / "home"
         run_env = {**os.environ, "LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PII_HASH_KEY": KEY}
         run_seconds, _ = timed([LAKEHOUSE, "run", "users", "--landing", str(landing)], run_env)
-        current = silver_rows(home)
+        current = table_rows(home, "silver.users")
     expected = len(final_rows(changes))
     if copied != len(lines) or current != expected:
         raise SystemExit(f"wrong result: copied {copied} of {len(lines)} lines; silver.users {current} != {expected}")
