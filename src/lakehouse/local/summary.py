@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import SparkSession
 
 from lakehouse.accounting import Accounting
+from lakehouse.local import delta_log
 from lakehouse.quality import FAILED_RULES, null_safe
 
 QUARANTINE_SUFFIX = "_quarantine"
@@ -22,24 +24,9 @@ def quoted(name: str) -> str:
     return ".".join(f"`{part}`" for part in name.split("."))
 
 
-def latest_version(spark: SparkSession, table: str) -> int:
-    """The table's latest Delta version, or -1 when it does not exist yet."""
-    if not spark.catalog.tableExists(table):
-        return -1
-    rows = spark.sql(f"DESCRIBE HISTORY {quoted(table)} LIMIT 1").select("version").collect()
-    return int(rows[0][0]) if rows else -1
-
-
-def table_versions(spark: SparkSession, tables: Iterable[str]) -> dict[str, int]:
-    return {table: latest_version(spark, table) for table in tables}
-
-
-def existing_tables(spark: SparkSession, schemas: Iterable[str]) -> list[str]:
-    found: list[str] = []
-    for schema in schemas:
-        if spark.catalog.databaseExists(schema):
-            found += [f"{schema}.{t.name}" for t in spark.catalog.listTables(schema) if t.tableType != "VIEW"]
-    return found
+def table_versions(warehouse: Path, tables: Iterable[str]) -> dict[str, int]:
+    """Each table's latest Delta version (-1: none yet), from its log on disk."""
+    return {table: delta_log.latest_version(warehouse, table) for table in tables}
 
 
 REWRITES = ("TRUNCATE", "CREATE OR REPLACE TABLE AS SELECT", "REPLACE TABLE AS SELECT")
@@ -47,40 +34,67 @@ REWRITES = ("TRUNCATE", "CREATE OR REPLACE TABLE AS SELECT", "REPLACE TABLE AS S
 
 @dataclass(frozen=True)
 class Commits:
-    """What the commits after a version did, read from one ``DESCRIBE HISTORY`` of the table.
+    """What the commits after a version did, read from the table's log.
 
     ``rows``: the rows they wrote (appends, merges and full recomputes alike). ``rewritten``: one of
     them replaced the whole table - a materialized view is recomputed whole (TRUNCATE, then WRITE), so
     its rows are all this run's, and a difference with the previous version would count only the rows
-    that changed.
+    that changed. ``changed_data``: one of them added or removed a data file (not only table
+    properties or an empty streaming batch), so counting rules over its rows can find anything.
     """
 
     latest: int
     rows: int
     rewritten: bool
+    changed_data: bool = True
 
     def counted_from(self, since: int) -> int:
         """The version this run's rows are counted after: ``since``, or -1 when the run rewrote the table."""
         return -1 if self.rewritten else since
 
 
-def commits_since(spark: SparkSession, table: str, since: int) -> Commits:
+def commits_since(spark: SparkSession, warehouse: Path, table: str, since: int) -> Commits:
+    """What the commits after ``since`` wrote: from the log on disk, or ``DESCRIBE HISTORY`` when a
+    commit file has been cleaned up."""
+    found = delta_log.commits(warehouse, table, since)
+    if found is None:
+        found = history_since(spark, table, since)
+    rows = delta_log.rows_written(found)
+    changed_data = any(touches_data(commit) for commit in found)
+    rewritten = any(c.operation in REWRITES or c.parameters.get("mode") == "Overwrite" for c in found)
+    latest = max((commit.version for commit in found), default=since)
+    return Commits(latest=latest, rows=rows, rewritten=rewritten, changed_data=changed_data)
+
+
+DATA_METRICS = ("numAddedFiles", "numRemovedFiles", "numFiles", "numOutputRows", "numDeletedRows")
+
+
+def touches_data(commit: delta_log.Commit) -> bool:
+    if commit.operation in REWRITES:
+        return True
+    return any(int(commit.metrics.get(name, "0") or 0) > 0 for name in DATA_METRICS) or any(
+        name.startswith("numTargetRows") and int(value or 0) > 0 for name, value in commit.metrics.items()
+    )
+
+
+def history_since(spark: SparkSession, table: str, since: int) -> list[delta_log.Commit]:
     if not spark.catalog.tableExists(table):
-        return Commits(latest=-1, rows=0, rewritten=False)
+        return []
     history = (
         spark.sql(f"DESCRIBE HISTORY {quoted(table)}")
         .where(f"version > {since}")
         .select("version", "operation", "operationParameters", "operationMetrics")
         .collect()
     )
-    rows, rewritten = 0, False
-    for commit in history:
-        metrics = commit["operationMetrics"] or {}
-        rows += int(metrics.get("numOutputRows", metrics.get("numTargetRowsInserted", 0)) or 0)
-        mode = (commit["operationParameters"] or {}).get("mode")
-        rewritten = rewritten or commit["operation"] in REWRITES or mode == "Overwrite"
-    latest = max((int(commit["version"]) for commit in history), default=since)
-    return Commits(latest=latest, rows=rows, rewritten=rewritten)
+    return [
+        delta_log.Commit(
+            version=int(row["version"]),
+            operation=row["operation"],
+            parameters=dict(row["operationParameters"] or {}),
+            metrics=dict(row["operationMetrics"] or {}),
+        )
+        for row in history
+    ]
 
 
 def _between(table: str, before: int, after: int) -> str:
@@ -142,8 +156,20 @@ def duplicates_dropped(
     return {"bronze_read": int(row["bronze"]), "duplicates_dropped": int(row["valid"]) - int(row["ids"])}
 
 
+def bronze_changed(
+    accounting: Accounting, commits: Mapping[str, Commits], before: Mapping[str, int], after: Mapping[str, int]
+) -> bool:
+    """Whether this run added records to the bronze table a silver table de-duplicates (a run also
+    commits table properties, which add none)."""
+    found = commits.get(accounting.bronze)
+    if found is not None:
+        return found.changed_data
+    return after.get(accounting.bronze, -1) > before.get(accounting.bronze, -1)
+
+
 def collect_summary(
     spark: SparkSession,
+    warehouse: Path,
     pipeline: str,
     outputs: Iterable[str],
     before: Mapping[str, int],
@@ -152,7 +178,7 @@ def collect_summary(
     accounting: Mapping[str, Accounting] | None = None,
 ) -> dict[str, Any]:
     tables = {name: name.removeprefix("spark_catalog.") for name in outputs}
-    commits = {table: commits_since(spark, table, before.get(table, -1)) for table in tables.values()}
+    commits = {table: commits_since(spark, warehouse, table, before.get(table, -1)) for table in tables.values()}
     after = {table: found.latest for table, found in commits.items()}
     datasets = []
     for name, table in tables.items():
@@ -161,12 +187,20 @@ def collect_summary(
         table_warnings = warnings.get(name) or warnings.get(table) or {}
         start = found.counted_from(since)
         if table.endswith(QUARANTINE_SUFFIX):
-            entry["rule_failures"] = rule_failures(spark, table, start, found.latest) if found.latest > since else {}
+            entry["rule_failures"] = rule_failures(spark, table, start, found.latest) if found.changed_data else {}
         if table_warnings and found.latest > since:
-            entry["warnings"] = warning_counts(spark, table, table_warnings, start, found.latest)
+            entry["warnings"] = (
+                warning_counts(spark, table, table_warnings, start, found.latest)
+                if found.changed_data
+                else dict.fromkeys(table_warnings, 0)
+            )
         declared = (accounting or {}).get(name) or (accounting or {}).get(table)
         if declared is not None:
-            entry.update(duplicates_dropped(spark, table, declared, before, after))
+            entry.update(
+                duplicates_dropped(spark, table, declared, before, after)
+                if bronze_changed(declared, commits, before, after)
+                else {"bronze_read": 0, "duplicates_dropped": 0}
+            )
         datasets.append(entry)
     quarantined = sum(d["rows_written"] for d in datasets if d["dataset"].endswith(QUARANTINE_SUFFIX))
     return {
