@@ -1,4 +1,4 @@
-"""Runs inside ``spark-pipelines`` (the ``SparkPipelines`` launcher) and executes one pipeline.
+"""The Python side of ``spark-pipelines``: executes one pipeline on a local Spark Connect server.
 
 It is the open-source CLI's ``run`` with two additions the local engine needs: the layer schemas are
 created first (``CREATE SCHEMA`` is refused inside pipeline definitions), and the layers are run one
@@ -7,10 +7,10 @@ a JSON summary - rows written per dataset, rows quarantined, failures per rule -
 run`` renders. Any failure is reduced to one readable line in that summary; the full trace stays in
 the run log.
 
-Usage (built by :mod:`lakehouse.local.engine`)::
+Usage (built by :mod:`lakehouse.local.engine`, which sets ``SPARK_REMOTE`` and the server's settings
+in ``PYSPARK_REMOTE_INIT_CONF_*`` as the ``SparkPipelines`` launcher would)::
 
-    spark-class org.apache.spark.deploy.SparkPipelines sdp_entry.py --conf ... \
-        SPEC PIPELINE_DIR SUMMARY_JSON [--full-refresh] [--dry-run]
+    python sdp_entry.py SPEC PIPELINE_DIR SUMMARY_JSON [--full-refresh] [--dry-run]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from pyspark.pipelines import cli
 from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
@@ -31,8 +32,9 @@ from pyspark.sql.connect.client.core import DefaultChannelBuilder
 
 from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
 from lakehouse.compat import WARNINGS_ATTRIBUTE
+from lakehouse.local import delta_log
 from lakehouse.local.layers import layer_files
-from lakehouse.local.summary import collect_summary, existing_tables, table_versions, user_message
+from lakehouse.local.summary import collect_summary, table_versions, user_message
 from lakehouse.machine import die_with_parent
 
 
@@ -135,15 +137,22 @@ def layer_schemas(configuration: dict[str, str]) -> list[str]:
     return [configuration.get(f"lakehouse.schema.{layer}", layer) for layer in ("bronze", "silver", "gold")]
 
 
+def warehouse_folder(spark: SparkSession) -> Path:
+    """The Hive warehouse the server was started with, where each managed table has its folder."""
+    location = spark.conf.get("spark.sql.warehouse.dir") or "spark-warehouse"
+    return Path(urlparse(location).path if location.startswith("file:") else location)
+
+
 def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> dict[str, Any]:
     spec = cli.load_pipeline_spec(spec_path)
     configuration = dict(spec.configuration)
     spark = session_for(spec)
+    warehouse = warehouse_folder(spark)
     started = time.time()
     try:
         for schema in layer_schemas(configuration):
             spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
-        before = table_versions(spark, existing_tables(spark, layer_schemas(configuration)))
+        before = table_versions(warehouse, delta_log.existing_tables(warehouse, layer_schemas(configuration)))
         outputs: list[str] = []
         warnings: dict[str, dict[str, str]] = {}
         accounting: dict[str, Accounting] = {}
@@ -169,7 +178,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
                 "not_validated": not_validated,
                 "seconds": round(seconds, 1),
             }
-        return collect_summary(spark, spec.name, outputs, before, warnings, seconds, accounting)
+        return collect_summary(spark, warehouse, spec.name, outputs, before, warnings, seconds, accounting)
     finally:
         spark.stop()
 
@@ -177,7 +186,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
 def main(argv: list[str]) -> int:
     spec_path, pipeline_dir, summary_path = Path(argv[0]), Path(argv[1]), Path(argv[2])
     flags = set(argv[3:])
-    die_with_parent()  # the launcher JVM is our parent: nothing runs on once it is gone
+    die_with_parent()  # the `lakehouse` command is our parent: nothing runs on once it is gone
     use_configured_connect_port(merge_launcher_confs())
     try:
         result = run(spec_path, pipeline_dir, "--full-refresh" in flags, "--dry-run" in flags)

@@ -1,0 +1,74 @@
+"""Reading a Delta log from disk: versions, gaps, the Hive warehouse's table folders, run progress."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from lakehouse.local import delta_log
+from lakehouse.local.progress import Progress
+
+
+def commit_file(table: Path, version: int, operation: str, metrics: dict[str, str]) -> None:
+    log = table / "_delta_log"
+    log.mkdir(parents=True, exist_ok=True)
+    actions = [
+        {
+            "commitInfo": {
+                "operation": operation,
+                "operationParameters": {"mode": "Append"},
+                "operationMetrics": metrics,
+            }
+        },
+        {"add": {"path": f"part-{version}.parquet"}},
+    ]
+    (log / f"{version:020d}.json").write_text("\n".join(json.dumps(a) for a in actions) + "\n")
+
+
+def test_versions_and_commits_after_a_version(tmp_path: Path) -> None:
+    table = tmp_path / "silver.db" / "t"
+    for version in range(3):
+        commit_file(table, version, "WRITE", {"numOutputRows": str(version * 10)})
+    (table / "_delta_log" / "00000000000000000002.checkpoint.parquet").write_bytes(b"")
+    assert delta_log.table_folder(tmp_path, "spark_catalog.Silver.T") == table
+    assert delta_log.latest_version(tmp_path, "silver.t") == 2
+    found = delta_log.commits(tmp_path, "silver.t", 0)
+    assert found is not None
+    assert [(c.version, c.metrics["numOutputRows"], c.parameters) for c in found] == [
+        (1, "10", {"mode": "Append"}),
+        (2, "20", {"mode": "Append"}),
+    ]
+    assert delta_log.commits(tmp_path, "silver.t", 2) == []
+    assert delta_log.existing_tables(tmp_path, ["silver", "gold"]) == ["silver.t"]
+
+
+def test_a_cleaned_up_commit_is_reported_not_skipped(tmp_path: Path) -> None:
+    table = tmp_path / "bronze.db" / "t"
+    for version in (0, 1, 3):
+        commit_file(table, version, "WRITE", {})
+    assert delta_log.commits(tmp_path, "bronze.t", 1) is None
+    assert delta_log.commits(tmp_path, "bronze.t", -1) is None
+    assert delta_log.latest_version(tmp_path, "bronze.t") == 3
+
+
+def test_a_table_without_log_has_no_version(tmp_path: Path) -> None:
+    assert delta_log.latest_version(tmp_path, "gold.nothing") == -1
+    assert delta_log.commits(tmp_path, "gold.nothing", -1) == []
+    assert delta_log.existing_tables(tmp_path, ["gold"]) == []
+
+
+def test_progress_counts_the_rows_a_completed_flow_wrote_this_run(tmp_path: Path) -> None:
+    table = tmp_path / "silver.db" / "lines"
+    commit_file(table, 0, "STREAMING UPDATE", {"numOutputRows": "7"})
+    progress = Progress(tmp_path, ["bronze", "silver"], started=time.monotonic() - 2)
+    commit_file(table, 1, "SET TBLPROPERTIES", {})
+    commit_file(table, 2, "STREAMING UPDATE", {"numOutputRows": "5"})
+    commit_file(tmp_path / "gold.db" / "new", 0, "WRITE", {"numOutputRows": "3"})
+
+    line = progress.annotate("2026-12-03 06:14:28: Flow spark_catalog.silver.lines has COMPLETED.")
+    assert re.fullmatch(r".*has COMPLETED\. \(5 rows written, \d+\.\d s\)", line), line
+    assert "(3 rows written, " in progress.annotate("Flow spark_catalog.gold.new has COMPLETED.")
+    assert progress.annotate("Flow spark_catalog.silver.lines is RUNNING.").endswith("RUNNING.")
+    assert re.search(r"Run is COMPLETED\. \(\d+\.\d s\)$", progress.annotate("Run is COMPLETED."))
