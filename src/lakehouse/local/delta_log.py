@@ -62,6 +62,11 @@ def existing_tables(warehouse: Path, schemas: Iterable[str]) -> list[str]:
     return found
 
 
+def table_versions(warehouse: Path, schemas: Iterable[str]) -> dict[str, int]:
+    """The latest version of every Delta table in the given schemas."""
+    return {table: latest_version(warehouse, table) for table in existing_tables(warehouse, schemas)}
+
+
 def read_commit(path: Path, version: int) -> Commit:
     for line in path.read_text().splitlines():
         action: dict[str, Any] = json.loads(line) if line.strip() else {}

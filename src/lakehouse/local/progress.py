@@ -23,8 +23,7 @@ class Progress:
     def __init__(self, warehouse: Path, schemas: Iterable[str], started: float | None = None) -> None:
         self.warehouse = warehouse
         self.started = time.monotonic() if started is None else started
-        tables = delta_log.existing_tables(warehouse, schemas)
-        self.before = {table: delta_log.latest_version(warehouse, table) for table in tables}
+        self.before = delta_log.table_versions(warehouse, schemas)
 
     def elapsed(self) -> str:
         return f"{time.monotonic() - self.started:.1f} s"

@@ -34,7 +34,7 @@ from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
 from lakehouse.compat import WARNINGS_ATTRIBUTE
 from lakehouse.local import delta_log
 from lakehouse.local.layers import layer_files
-from lakehouse.local.summary import collect_summary, table_versions, user_message
+from lakehouse.local.summary import collect_summary, user_message
 from lakehouse.machine import die_with_parent
 
 
@@ -152,7 +152,7 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
     try:
         for schema in layer_schemas(configuration):
             spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
-        before = table_versions(warehouse, delta_log.existing_tables(warehouse, layer_schemas(configuration)))
+        before = delta_log.table_versions(warehouse, layer_schemas(configuration))
         outputs: list[str] = []
         warnings: dict[str, dict[str, str]] = {}
         accounting: dict[str, Accounting] = {}

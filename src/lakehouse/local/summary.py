@@ -24,11 +24,6 @@ def quoted(name: str) -> str:
     return ".".join(f"`{part}`" for part in name.split("."))
 
 
-def table_versions(warehouse: Path, tables: Iterable[str]) -> dict[str, int]:
-    """Each table's latest Delta version (-1: none yet), from its log on disk."""
-    return {table: delta_log.latest_version(warehouse, table) for table in tables}
-
-
 REWRITES = ("TRUNCATE", "CREATE OR REPLACE TABLE AS SELECT", "REPLACE TABLE AS SELECT")
 
 
@@ -46,7 +41,7 @@ class Commits:
     latest: int
     rows: int
     rewritten: bool
-    changed_data: bool = True
+    changed_data: bool
 
     def counted_from(self, since: int) -> int:
         """The version this run's rows are counted after: ``since``, or -1 when the run rewrote the table."""
@@ -156,15 +151,11 @@ def duplicates_dropped(
     return {"bronze_read": int(row["bronze"]), "duplicates_dropped": int(row["valid"]) - int(row["ids"])}
 
 
-def bronze_changed(
-    accounting: Accounting, commits: Mapping[str, Commits], before: Mapping[str, int], after: Mapping[str, int]
-) -> bool:
+def bronze_changed(accounting: Accounting, commits: Mapping[str, Commits]) -> bool:
     """Whether this run added records to the bronze table a silver table de-duplicates (a run also
-    commits table properties, which add none)."""
+    commits table properties, which add none; a bronze table this run did not write got none)."""
     found = commits.get(accounting.bronze)
-    if found is not None:
-        return found.changed_data
-    return after.get(accounting.bronze, -1) > before.get(accounting.bronze, -1)
+    return found is not None and found.changed_data
 
 
 def collect_summary(
@@ -198,7 +189,7 @@ def collect_summary(
         if declared is not None:
             entry.update(
                 duplicates_dropped(spark, table, declared, before, after)
-                if bronze_changed(declared, commits, before, after)
+                if bronze_changed(declared, commits)
                 else {"bronze_read": 0, "duplicates_dropped": 0}
             )
         datasets.append(entry)
