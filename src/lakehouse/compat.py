@@ -10,8 +10,8 @@ feature                on Databricks (native)                  locally (open-sou
 expectations: drop     ``dp.expect_all_or_drop``               ``DataFrame.filter`` on the same rules
 expectations: warn     ``dp.expect_all`` (event-log metrics)   rows kept; ``lakehouse run`` counts them
 expectations: fail     ``dp.expect_all_or_fail``               ``raise_error`` on the first violation
-Auto Loader            ``cloudFiles`` (JSON, schema hints)     refused (:func:`require_databricks`):
-                                                               use ``source=files``
+Auto Loader            ``cloudFiles`` over whole text files,   refused (:func:`require_databricks`):
+                       cut into records as locally             use ``source=files``
 Event Hubs Capture     ``cloudFiles`` with ``format=avro``     Spark's Avro file stream (spark-avro),
                                                                :func:`lakehouse.capture.capture_stream`
 secrets                ``dbutils.secrets.get(scope, key)``     an environment variable, if named

@@ -3,7 +3,8 @@
 Whatever the source (a landing folder, Kafka, Azure Event Hubs, Event Hubs Capture files, Auto
 Loader), bronze has one fixed schema (:data:`lakehouse.columns.BRONZE_COLUMNS`): the payload exactly
 as received plus where it came from. Silver parses ``raw_payload``; nothing is parsed, filtered or
-dropped here, so bronze keeps every record, malformed ones included.
+dropped here, so bronze keeps every record, malformed ones included. A landed file is split into its
+records by its own shape (JSON lines, a JSON array, one document), the same way on both engines.
 
 The option builders are pure and unit-tested with their exact dicts, including the ones only
 Databricks can run (Auto Loader, Event Hubs with a secret from a secret scope).
@@ -11,11 +12,14 @@ Databricks can run (Auto Loader, Event Hubs with a secret from a secret scope).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse import compat
 from lakehouse.capture import capture_stream, capture_to_bronze
+from lakehouse.file_records import json_records
 from lakehouse.settings import EventHubsSettings, KafkaSettings, SourceSettings
 
 # The Kafka login module is shaded on Databricks; open-source Spark uses the plain class name.
@@ -58,26 +62,15 @@ def eventhubs_options(
     }
 
 
-def autoloader_options(schema_location: str, schema_hints: str) -> dict[str, str]:
-    """Auto Loader (Databricks only): JSON with schema hints, rescued data and a tracked schema."""
-    return {
-        "cloudFiles.format": "json",
-        "cloudFiles.schemaLocation": schema_location,
-        "cloudFiles.schemaHints": schema_hints,
-        "cloudFiles.inferColumnTypes": "false",
-        "cloudFiles.schemaEvolutionMode": "rescue",
-        "rescuedDataColumn": "_rescued_data",
-    }
-
-
-def files_options(whole_files: bool) -> dict[str, str]:
-    """Spark's file stream over a landing folder: one record per line, or one per whole file."""
-    return {"wholetext": str(whole_files).lower(), "encoding": "UTF-8"}
+def files_options() -> dict[str, str]:
+    """Spark's file stream over a landing folder reads each file whole: bronze then splits it into
+    records by the file's own shape (:mod:`lakehouse.file_records`), or keeps it whole."""
+    return {"wholetext": "true", "encoding": "UTF-8"}
 
 
 def autoloader_text_options() -> dict[str, str]:
-    """Auto Loader (Databricks only) over whole text files: one record per file, as the files source."""
-    return {"cloudFiles.format": "text", **files_options(whole_files=True)}
+    """Auto Loader (Databricks only) over whole text files, as the files source reads them."""
+    return {"cloudFiles.format": "text", **files_options()}
 
 
 def landing_folder(source: SourceSettings, entity: str) -> str:
@@ -86,15 +79,23 @@ def landing_folder(source: SourceSettings, entity: str) -> str:
     return f"{source.landing_path.rstrip('/')}/{entity}"
 
 
+# How a landed file is cut into records: ``array<string>`` of a file's whole text.
+Splitter = Callable[[Column], Column]
+
+
 def read_bronze(
     spark: SparkSession,
     source: SourceSettings,
     entity: str,
     *,
-    whole_files: bool = False,
-    schema_hints: str = "",
+    records: Splitter | None = json_records,
 ) -> DataFrame:
-    """The raw stream of ``entity`` in the bronze schema, whatever ``lakehouse.source`` says."""
+    """The raw stream of ``entity`` in the bronze schema, whatever ``lakehouse.source`` says.
+
+    From files, one bronze row per record as ``records`` cuts each file (JSON records by default,
+    :func:`lakehouse.file_records.csv_records` for CSV), or one per file with ``records=None``, for
+    exports that are read as a whole.
+    """
     ingested_at = F.current_timestamp()
     if source.kind == "kafka" and source.kafka is not None:
         raw = spark.readStream.format("kafka").options(**kafka_options(source.kafka)).load()
@@ -106,24 +107,14 @@ def read_bronze(
         raw = spark.readStream.format("kafka").options(**eventhubs_options(hubs, connection, login)).load()
         return kafka_to_bronze(raw, ingested_at)
     folder = landing_folder(source, entity)
-    if source.kind == "autoloader" and whole_files:
-        compat.require_databricks("Auto Loader (source=autoloader)", "use source=files")
-        raw = spark.readStream.format("cloudFiles").options(**autoloader_text_options()).load(folder)
-        return text_to_bronze(raw, ingested_at)
-    if source.kind == "autoloader":
-        return autoloader_bronze(spark, folder, schema_hints, ingested_at)
     if source.kind == "eventhubs_capture":
         return capture_to_bronze(capture_stream(spark, folder), ingested_at)
-    raw = spark.readStream.format("text").options(**files_options(whole_files)).load(folder)
-    return text_to_bronze(raw, ingested_at)
-
-
-def autoloader_bronze(spark: SparkSession, folder: str, schema_hints: str, ingested_at: Column) -> DataFrame:
-    """Auto Loader into the bronze schema; the payload is the record re-serialised with rescued data."""
-    compat.require_databricks("Auto Loader (source=autoloader)", "use source=files")
-    schema_location = f"{folder.rstrip('/')}/_schemas"
-    raw = spark.readStream.format("cloudFiles").options(**autoloader_options(schema_location, schema_hints))
-    return text_to_bronze(raw.load(folder), ingested_at, payload=F.to_json(F.struct(F.col("*"))))
+    if source.kind == "autoloader":
+        compat.require_databricks("Auto Loader (source=autoloader)", "use source=files")
+        raw = spark.readStream.format("cloudFiles").options(**autoloader_text_options()).load(folder)
+    else:
+        raw = spark.readStream.format("text").options(**files_options()).load(folder)
+    return text_to_bronze(raw, ingested_at) if records is None else records_to_bronze(raw, records, ingested_at)
 
 
 def kafka_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:
@@ -141,14 +132,20 @@ def kafka_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:
     )
 
 
-def text_to_bronze(raw: DataFrame, ingested_at: Column, payload: Column | None = None) -> DataFrame:
-    """Lines (or whole files) of a landing folder keep their file path and modification time."""
+def records_to_bronze(raw: DataFrame, split: Splitter, ingested_at: Column) -> DataFrame:
+    """Whole files -> one row per record, ``offset`` its position in the file (from 0)."""
+    records = raw.select(F.posexplode(split(F.col("value"))).alias("position", "value"), F.col("_metadata"))
+    return text_to_bronze(records, ingested_at, offset=F.col("position").cast("bigint"))
+
+
+def text_to_bronze(raw: DataFrame, ingested_at: Column, offset: Column | None = None) -> DataFrame:
+    """Records (or whole files) of a landing folder keep their file path and modification time."""
     return raw.select(
-        (F.col("value") if payload is None else payload).alias("raw_payload"),
+        F.col("value").alias("raw_payload"),
         F.lit(None).cast("string").alias("kafka_key"),
         F.lit(None).cast("string").alias("topic"),
         F.lit(None).cast("int").alias("partition"),
-        F.lit(None).cast("bigint").alias("offset"),
+        (F.lit(None).cast("bigint") if offset is None else offset).alias("offset"),
         F.lit(None).cast("timestamp").alias("kafka_timestamp"),
         F.col("_metadata.file_path").alias("file_path"),
         F.col("_metadata.file_modification_time").alias("file_modification_time"),

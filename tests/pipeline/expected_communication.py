@@ -13,11 +13,14 @@ import csv
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+
+from tests.file_shapes import json_records, payload_failure
 
 CENT = Decimal("0.01")
 PRICE_QUANTUM = Decimal("0.0001")
@@ -60,9 +63,9 @@ def _string_field(event: dict[str, Any], name: str) -> str | None:
     return json.dumps(value, separators=(",", ":"))
 
 
-def read_lines(folder: Path, pattern: str) -> list[str]:
-    """Every line of every file, in file order - what a text file source reads."""
-    return [line for path in sorted(folder.glob(pattern)) for line in path.read_text(encoding="utf-8").splitlines()]
+def read_records(folder: Path, pattern: str, split: Callable[[str], list[str]] = json_records) -> list[str]:
+    """Every record of every file, in file order, as bronze cuts them (:mod:`tests.file_shapes`)."""
+    return [record for path in sorted(folder.glob(pattern)) for record in split(path.read_text(encoding="utf-8"))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -86,12 +89,9 @@ class Notification:
 
 def notification_failures(line: str, channels: tuple[str, ...] = CHANNELS) -> tuple[list[str], Notification | None]:
     """The rules a line fails (in the contract's order) and, when it fails none, the notification."""
-    try:
-        event = json.loads(line)
-    except ValueError:
-        event = None
-    if not isinstance(event, dict):
-        event = {}
+    unreadable, event = payload_failure(line)
+    if unreadable:
+        return [unreadable], None
     message_id = _string_field(event, "message_id")
     customer_id = _string_field(event, "customer_id")
     raw_channel = _string_field(event, "channel")
@@ -256,6 +256,8 @@ def parse_amount(text: str | None) -> tuple[Decimal | None, list[str]]:
 
 def invoice_failures(line: str) -> tuple[list[str], Invoice | None]:
     """The rules a CSV line fails (in the contract's order) and, when it fails none, the invoice."""
+    if payload_failure(line)[0] == "payload_not_empty":
+        return ["payload_not_empty"], None
     fields = next(csv.reader([line]), [])
     customer, account, month_text, amount_text = (_field(fields, i) for i in range(4))
     month = None
@@ -356,18 +358,6 @@ class Answer:
         return (self.customer, self.flow, self.session, self.key, self.value, utc_text(self.answered_at))
 
 
-def file_elements(text: str) -> list[Any]:
-    """A file's events: the elements of a JSON array, or its non-blank JSON lines (as text)."""
-    trimmed = text.strip()
-    if trimmed.startswith("["):
-        try:
-            elements = json.loads(trimmed)
-        except ValueError:
-            return [trimmed]
-        return elements if isinstance(elements, list) else [trimmed]
-    return [line for line in re.split(r"\r?\n", trimmed) if line.strip(" ")]
-
-
 def canonical(element: Any) -> str:
     """One text per element whatever its serialisation: sorted compact JSON for objects."""
     if isinstance(element, str):
@@ -382,7 +372,7 @@ def canonical(element: Any) -> str:
 
 @dataclass(frozen=True)
 class ChatbotExpectation:
-    files: int
+    records: int
     answers: list[Answer]
     quarantine: list[tuple[str, tuple[str, ...]]]
 
@@ -391,16 +381,15 @@ def chatbot(folder: Path) -> ChatbotExpectation:
     files = sorted(p for p in folder.iterdir() if p.is_file())
     answers: list[Answer] = []
     quarantine: list[tuple[str, tuple[str, ...]]] = []
+    records = 0
     for path in files:
-        for element in file_elements(path.read_text(encoding="utf-8")):
-            event = element
-            if isinstance(event, str):
-                try:
-                    event = json.loads(event)
-                except ValueError:
-                    event = None
-            if not isinstance(event, dict):
-                event = {}
+        elements = json_records(path.read_text(encoding="utf-8"))
+        records += len(elements)
+        for element in elements:
+            unreadable, event = payload_failure(element)
+            if unreadable:
+                quarantine.append((canonical(element), (unreadable,)))
+                continue
             content = event.get("content")
             pairs = list(content.items()) if isinstance(content, dict) and content else [(None, None)]
             customer, flow, session = (_string_field(event, f) for f in ("customer", "flow", "session"))
@@ -425,7 +414,7 @@ def chatbot(folder: Path) -> ChatbotExpectation:
                     continue
                 assert customer and flow and session and key and value is not None and moment is not None
                 answers.append(Answer(customer, flow, session, key, value, moment))
-    return ChatbotExpectation(len(files), answers, quarantine)
+    return ChatbotExpectation(records, answers, quarantine)
 
 
 def chatbot_sessions(answers: list[Answer]) -> dict[tuple[str, str, str], dict[str, object]]:

@@ -193,6 +193,11 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
     earliest = min(datetime.fromisoformat(e["event_time"].replace("Z", "+00:00")) for e in generated)
     late_event["event_time"] = format_event_time(earliest - timedelta(hours=1))
     events = [*generated[200:], late_event]
+    # Files that only look broken (issue 14 item 8): a JSON array of two events, one pretty-printed event.
+    shaped = [{**generated[n], "event_id": f"shaped-{n}"} for n in (10, 11, 12)]
+    (landing / "orders" / "export-array.json").write_text(json.dumps(shaped[:2], indent=2))
+    (landing / "orders" / "export-pretty.json").write_text(json.dumps(shaped[2], indent=2) + "\n")
+    (landing / "orders" / "export-empty.jsonl").write_text("")  # no record, but its arrival is reported
     hidden = landing / "orders" / ".orders-late.jsonl.tmp"
     # Messy on purpose: a transport duplicate of one event and a record that fails the rules.
     messy = [*events, events[0], {"event_id": "messy-without-fields"}]
@@ -209,14 +214,20 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
         broken="SELECT count(*) AS n FROM silver.order_lines_quarantine WHERE try_parse_json(raw_payload) IS NULL",
         runs="SELECT count(DISTINCT ingested_at) AS n FROM bronze.orders_raw",
         in_silver="SELECT count(*) AS n FROM silver.order_lines WHERE event_id = 'late-beyond-dedup-window'",
+        shaped="SELECT count(*) AS n FROM silver.order_lines WHERE event_id IN "
+        f"({', '.join(repr(event['event_id']) for event in shaped)})",
     )
-    assert got["bronze"] == [{"n": 206}], "the hidden file was not read before its rename, and whole after it"
+    assert got["bronze"] == [{"n": 209}], "the hidden file was not read before its rename, and whole after it"
+    empty = str(landing / "orders" / "export-empty.jsonl")
+    assert latest_summary(home, "orders")["empty_files"] == [empty]
+    assert f"warning: empty file {empty}" in re.sub(r"\s*\n\s*", "", done.stdout), done.stdout
+    assert got["shaped"] == [{"n": 3}], "an array file and a pretty-printed file are records, not fragments"
     assert got["late"] == [{"n": 5}]
     assert got["in_silver"] == [{"n": 1}], "an event behind the dedup window must still reach silver"
     assert got["broken"] == [{"n": 0}], "no half-written line reached the quarantine"
     assert got["runs"] == [{"n": 2}]
     written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
-    assert written and int(written.group(1)) == len(messy), done.stdout
+    assert written and int(written.group(1)) == len(messy) + len(shaped), done.stdout
     # A messy second run (a renamed file, a late event): every record read is still accounted for.
     counted = accounting(latest_summary(home, "orders"), "silver.order_lines", "silver.order_lines_quarantine")
-    assert counted == {"read": 6, "silver": 4, "quarantined": 1, "duplicates": 1, "adds_up": True}
+    assert counted == {"read": 9, "silver": 7, "quarantined": 1, "duplicates": 1, "adds_up": True}

@@ -19,15 +19,6 @@ SESSIONS_DDL = (
     "customer string, flow string, session string, first_answer_dt timestamp, last_answer_dt timestamp, "
     "answers map<string,string>"
 )
-ALL_RULES = [
-    "customer_present",
-    "flow_present",
-    "session_present",
-    "key_present",
-    "answered_at_parsable",
-    "value_present",
-    "value_not_blank",
-]
 
 
 def answer(key: str, value: object, timestamp: str, *, session: str = "S1000", flow: str = "F1000") -> dict:
@@ -62,7 +53,7 @@ def sessions_of(spark, *files: tuple[str, str]):
 
 
 def failed(spark, *files: tuple[str, str]) -> list[list[str]]:
-    rejected = keep_rejected(chatbot_silver.parse_chatbot_files(bronze(spark, *files)), chatbot_silver.CHATBOT_RULES)
+    rejected = keep_rejected(chatbot_silver.parse_chatbot_files(bronze(spark, *files)), chatbot_silver.QUARANTINE_RULES)
     return [list(row.failed_rules) for row in rejected.collect()]
 
 
@@ -75,7 +66,7 @@ def test_an_array_file_yields_one_row_per_answer_with_its_source(spark):
     )
     got = chatbot_silver.parse_chatbot_files(bronze(spark, ("hour=13.json", text)))
     element = '{"customer":"C1000","flow":"F1000","session":"S1000","timestamp":"2019-12-16T%s+00:00","content":%s}'
-    source = (None, None, None, None, None, "hour=13.json", INGESTED)
+    source = (None, None, None, None, None, "hour=13.json", INGESTED, True, True)
     want = spark.createDataFrame(
         [
             (
@@ -102,7 +93,7 @@ def test_an_array_file_yields_one_row_per_answer_with_its_source(spark):
         f"{ANSWERS_DDL}, raw_payload string, kafka_key string, topic string, partition int, offset bigint, "
         "kafka_timestamp timestamp, "
         "file_path string, "
-        "ingested_at timestamp",
+        "ingested_at timestamp, payload_not_empty boolean, payload_is_json_object boolean",
     )
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -132,11 +123,12 @@ def test_a_valid_answer_fails_no_rule(spark):
 def test_a_non_object_element_is_quarantined_not_lost(spark):
     text = array_file(answer("name", "maria", "2019-12-16T13:59:58+00:00"), 42)
     rejected = keep_rejected(
-        chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot_silver.CHATBOT_RULES
+        chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot_silver.QUARANTINE_RULES
     )
     got = rejected.select("raw_payload", "file_path", "failed_rules")
     want = spark.createDataFrame(
-        [("42", "f.json", ALL_RULES)], "raw_payload string, file_path string, failed_rules array<string>"
+        [("42", "f.json", ["payload_is_json_object"])],
+        "raw_payload string, file_path string, failed_rules array<string>",
     )
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -144,10 +136,10 @@ def test_a_non_object_element_is_quarantined_not_lost(spark):
 def test_an_unreadable_array_file_is_quarantined_whole(spark):
     text = '[{"customer": "C1000", "flow": "F1000"'
     rejected = keep_rejected(
-        chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot_silver.CHATBOT_RULES
+        chatbot_silver.parse_chatbot_files(bronze(spark, ("f.json", text))), chatbot_silver.QUARANTINE_RULES
     )
     got = rejected.select("raw_payload", "failed_rules")
-    want = spark.createDataFrame([(text, ALL_RULES)], "raw_payload string, failed_rules array<string>")
+    want = spark.createDataFrame([(text, ["payload_is_json_object"])], "raw_payload string, failed_rules array<string>")
     assert_df_equality(got, want, ignore_nullable=True)
 
 

@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 from lakehouse.chatbot import silver as chatbot
 from lakehouse.quality import keep_valid
 from lakehouse.quarantine import to_quarantine
+from tests.file_shapes import json_records
 from tests.unit.bronze import bronze_frame
 from tests.unit.payloads import objects, odd_text, property_settings, wild_values
 
@@ -69,16 +70,8 @@ def rows_of_element(text: str | None) -> int:
 
 
 def expected_rows(file_text: str) -> int:
-    """What :func:`chatbot.file_elements` and the ``content`` explode make of a file, in Python."""
-    trimmed = file_text.strip(" ")
-    if trimmed.startswith("["):
-        try:
-            elements = json.loads(trimmed)
-        except ValueError:
-            return 1
-        return sum(rows_of_element(json.dumps(e)) for e in elements) if isinstance(elements, list) else 1
-    lines = [line for line in trimmed.replace("\r\n", "\n").split("\n") if line.strip(" ")]
-    return sum(rows_of_element(line) for line in lines)
+    """What bronze's split into records and the ``content`` explode make of a file, in Python."""
+    return sum(rows_of_element(record) for record in json_records(file_text))
 
 
 KEY = ("offset", "raw_payload", "key", "value")
@@ -90,7 +83,7 @@ def routed(parsed: DataFrame) -> DataFrame:
     silver = keep_valid(parsed, chatbot.CHATBOT_RULES).select(
         *KEY, F.lit("silver").alias("where"), F.to_json(F.struct(*chatbot.ANSWER_COLUMNS)).alias("row")
     )
-    quarantine = to_quarantine(parsed, chatbot.CHATBOT_RULES, identifiers=("key", "value")).select(
+    quarantine = to_quarantine(parsed, chatbot.QUARANTINE_RULES, identifiers=("key", "value")).select(
         *KEY, F.lit("quarantine").alias("where"), F.to_json(F.struct("*")).alias("row")
     )
     return everything.unionByName(silver).unionByName(quarantine)

@@ -49,13 +49,13 @@ def test_locally_a_secret_comes_only_from_the_named_environment_variable(monkeyp
 
 
 def test_auto_loader_is_refused_locally_instead_of_faked(spark, monkeypatch):
-    from pyspark.sql import functions as F
-
-    from lakehouse.sources import autoloader_bronze
+    from lakehouse.settings import PipelineSettings
+    from lakehouse.sources import read_bronze
 
     monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    conf = {"lakehouse.landing_path": "/landing", "lakehouse.source": "autoloader"}
     with pytest.raises(compat.NotOnDatabricksError, match="only on Databricks; use source=files"):
-        autoloader_bronze(spark, "/landing/orders", "", F.current_timestamp())
+        read_bronze(spark, PipelineSettings.from_conf(conf).source, "orders")
 
 
 def test_auto_cdc_refuses_what_create_auto_cdc_flow_would_refuse(spark):

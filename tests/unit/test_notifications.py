@@ -93,12 +93,14 @@ def test_a_valid_event_becomes_typed_columns_with_its_source_metadata(spark):
                 None,
                 None,
                 INGESTED,
+                True,
+                True,
             )
         ],
         f"{SILVER_DDL}, raw_payload string, kafka_key string, topic string, partition int, offset bigint, "
         "kafka_timestamp timestamp, "
         "file_path string, "
-        "ingested_at timestamp",
+        "ingested_at timestamp, payload_not_empty boolean, payload_is_json_object boolean",
     )
     assert_df_equality(got, want, ignore_nullable=True)
 
@@ -137,13 +139,20 @@ def test_a_missing_message_id_or_customer_is_rejected(spark):
     assert got == [["message_id_present"], ["customer_id_present"]]
 
 
-def test_a_payload_that_is_not_json_fails_every_rule_and_keeps_its_text(spark):
-    rejected = keep_rejected(
-        notifications_silver.parse_notifications(bronze(spark, "{not json")), notifications_silver.NOTIFICATION_RULES
-    )
-    got = rejected.select("raw_payload", "failed_rules")
+def test_a_payload_that_cannot_be_read_is_quarantined_with_its_cause_alone(spark):
+    """Issue 14 item 8: an empty file, a broken line or an array is one record with one reason."""
+    rules = notifications_silver.quarantine_rules(notifications_silver.NOTIFICATION_RULES)
+    payloads = ("{not json", "", "[1, 2]", '{"message_id": NaN}', event(channel="fax"))
+    rejected = keep_rejected(notifications_silver.parse_notifications(bronze(spark, *payloads)), rules)
+    got = rejected.orderBy("offset").select("raw_payload", "failed_rules")
     want = spark.createDataFrame(
-        [("{not json", ["message_id_present", "customer_id_present", "event_datetime_parsable", "known_channel"])],
+        [
+            ("{not json", ["payload_is_json_object"]),
+            ("", ["payload_not_empty"]),
+            ("[1, 2]", ["payload_is_json_object"]),
+            ('{"message_id": NaN}', ["payload_is_json_object"]),
+            (payloads[-1], ["known_channel"]),
+        ],
         "raw_payload string, failed_rules array<string>",
     )
     assert_df_equality(got, want, ignore_nullable=True)

@@ -44,7 +44,7 @@ def routed(parsed: DataFrame) -> DataFrame:
         F.lit("silver").alias("where"),
         F.to_json(F.struct(*notifications.NOTIFICATION_COLUMNS)).alias("row"),
     )
-    quarantine = to_quarantine(parsed, rules).select(
+    quarantine = to_quarantine(parsed, notifications.quarantine_rules(rules)).select(
         F.col("offset"), F.lit("quarantine").alias("where"), F.to_json(F.struct("*")).alias("row")
     )
     return silver.unionByName(quarantine)

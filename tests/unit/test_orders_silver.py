@@ -173,7 +173,8 @@ def test_a_missing_transaction_number_is_rejected(spark):
 
 def test_unparsable_json_is_rejected_with_its_cause_only(spark):
     """Every field of an unreadable record is missing; listing them all would hide the one cause."""
-    assert failed(spark, "not json {", "[1, 2]", '{"event_id": NaN}', "") == [["payload_is_json_object"]] * 4
+    got = failed(spark, "not json {", "[1, 2]", '{"event_id": NaN}', "", " \t")
+    assert got == [["payload_is_json_object"]] * 3 + [["payload_not_empty"]] * 2
 
 
 def test_quarantine_keeps_the_raw_payload_and_the_source(spark):

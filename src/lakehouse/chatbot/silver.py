@@ -6,7 +6,8 @@ An answer event looks like::
      "timestamp": "2019-12-16T13:59:59+00:00", "content": {"cpf": "733.600.420-26"}}
 
 A file holds either a JSON array of events (what the chatbot exports today, one file per hour) or
-JSON lines; bronze keeps one row per file and :func:`parse_chatbot_files` accepts both. Each element
+JSON lines; bronze splits it into one row per event (:mod:`lakehouse.file_records`). A record that
+still holds several (a Kafka message carrying an array) is split here the same way. Each element
 becomes at least one row, so an element that is not an event (``42``, ``"x"``, a broken file) is
 quarantined with its text instead of vanishing. ``content`` normally has one key; every key it holds
 is an answer.
@@ -17,10 +18,12 @@ document number): the session keeps the latest valid answer per key.
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse import payload
 from lakehouse.columns import SOURCE_COLUMNS
+from lakehouse.file_records import json_records
 from lakehouse.instants import parse_iso_instant
 
 EVENT_SCHEMA = "customer string, flow string, session string, timestamp string, content map<string,string>"
@@ -39,21 +42,9 @@ CHATBOT_RULES: dict[str, str] = {
     "value_not_blank": r"value RLIKE '\\S'",
 }
 
-
-def file_elements(text: Column) -> Column:
-    """The JSON texts of a file's events, as ``array<string>``.
-
-    A file starting with ``[`` is a JSON array: each element is re-serialised compactly, whatever it
-    is. Otherwise the file is JSON lines and blank lines are skipped. A file that cannot be read as
-    an array becomes ``[NULL]``: one element to quarantine, not zero.
-    """
-    trimmed = F.trim(text)
-    as_array = F.from_json(trimmed, "array<string>")
-    as_lines = F.filter(F.split(trimmed, r"\r?\n"), lambda line: F.trim(line) != F.lit(""))
-    return F.when(
-        trimmed.startswith("["),
-        F.coalesce(as_array, F.array(F.lit(None).cast("string"))),
-    ).otherwise(as_lines)
+# What a quarantined row lists: why its element could not be read (an empty file, something that is
+# not an event object), or which of :data:`CHATBOT_RULES` its answer failed.
+QUARANTINE_RULES: dict[str, str] = payload.quarantine_rules(CHATBOT_RULES)
 
 
 def parse_chatbot_files(bronze: DataFrame) -> DataFrame:
@@ -64,13 +55,12 @@ def parse_chatbot_files(bronze: DataFrame) -> DataFrame:
     """
     metadata = [F.col(c) for c in SOURCE_COLUMNS if c != "raw_payload"]
     elements = bronze.select(
-        F.explode(file_elements(F.col("raw_payload"))).alias("element"),
-        F.col("raw_payload").alias("file_text"),
+        F.explode(json_records(F.col("raw_payload"))).alias("element"),
         *metadata,
     )
     events = elements.select(
-        F.from_json(F.col("element"), EVENT_SCHEMA).alias("event"),
-        F.coalesce(F.col("element"), F.col("file_text")).alias("raw_payload"),
+        payload.parse_json_object(F.col("element"), EVENT_SCHEMA).alias("event"),
+        F.col("element").alias("raw_payload"),
         *metadata,
     )
     answers = events.select(
@@ -80,6 +70,7 @@ def parse_chatbot_files(bronze: DataFrame) -> DataFrame:
         F.col("event.timestamp").alias("timestamp"),
         F.explode_outer(F.col("event.content")).alias("key", "value"),
         *[F.col(c) for c in SOURCE_COLUMNS],
+        *payload.payload_columns(F.col("raw_payload"), F.col("event")),
     )
     return answers.select(
         F.col("customer"),
@@ -89,6 +80,8 @@ def parse_chatbot_files(bronze: DataFrame) -> DataFrame:
         F.col("value"),
         parse_iso_instant(F.col("timestamp")).alias("answered_at"),
         *[F.col(c) for c in SOURCE_COLUMNS],
+        F.col(payload.NOT_EMPTY),
+        F.col(payload.IS_JSON_OBJECT),
     )
 
 

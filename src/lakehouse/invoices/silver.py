@@ -17,6 +17,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse import payload
 from lakehouse.columns import MONEY, SOURCE_COLUMNS
 from lakehouse.numbers import decimal_places, exact_decimal, is_number
 
@@ -97,7 +98,9 @@ def quarantine_rules() -> dict[str, str]:
             rules.update(INVOICE_VALUE_RULES)
         else:
             rules[name] = _REASON_FORMS.get(name, expr)
-    return rules
+    # An empty export lands as one empty record: that is its one reason, not every missing field.
+    judged = {name: f"NOT {payload.NOT_EMPTY} OR ({expr})" for name, expr in rules.items()}
+    return {payload.NOT_EMPTY: payload.NOT_EMPTY, **judged}
 
 
 # What :func:`parse_invoices` keeps for :data:`INVOICE_VALUE_RULES` besides the silver columns.
@@ -145,6 +148,7 @@ def parse_invoices(bronze: DataFrame) -> DataFrame:
         F.try_to_date(_text(F.col("line.month")), MONTH_FORMAT).alias("month"),
         F.when(invoice_ok, F.col("invoice_value").try_cast(MONEY)).alias("invoice"),
         (F.col("line").isNotNull() & F.col("line._corrupt_record").isNull()).alias("has_four_fields"),
+        payload.not_empty(F.col("raw_payload")).alias(payload.NOT_EMPTY),
         *[F.col(c) for c in SOURCE_COLUMNS],
         *[F.col(c) for c in _VALUE_COLUMNS],
     )

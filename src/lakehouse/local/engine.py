@@ -23,7 +23,7 @@ import pyspark
 import yaml
 
 from lakehouse.errors import LakehouseError, SourceUnavailable
-from lakehouse.local import preflight, sdp_entry
+from lakehouse.local import landing, preflight, sdp_entry
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
     AVRO_PACKAGE,
@@ -187,9 +187,13 @@ def run_pipeline(
         preflight.check_state(home, pipeline, configuration, options.full_refresh)
         prepare_landing(configuration)
         check_source_reachable(configuration)
+        empty = landing.empty_files(configuration)
         result = _launch(home, pipeline, configuration, options, on_event, lock)
         if not options.dry_run:
-            preflight.record_state(home, pipeline, configuration)
+            reported = preflight.reported_empty_files(home, pipeline, options.full_refresh)
+            result["empty_files"] = [path for path in empty if path not in reported]
+            Path(result["summary"]).write_text(json.dumps(result, indent=2, default=str))
+            preflight.record_state(home, pipeline, configuration, empty_files=sorted({*reported, *empty}))
     return result
 
 
@@ -231,5 +235,5 @@ def _launch(
     if code != 0 or "error" in result:
         message = result.get("error") or last_error_line(log) or f"the pipeline run exited with code {code}"
         raise PipelineFailed(message, log=log)
-    result["log"] = str(log)
+    result["log"], result["summary"] = str(log), str(summary)
     return result

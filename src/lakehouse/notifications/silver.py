@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse import payload
 from lakehouse.columns import SOURCE_COLUMNS
 from lakehouse.errors import SettingsError
 from lakehouse.instants import parse_iso_instant
@@ -46,9 +47,10 @@ def normalise_channel(col: Column) -> Column:
 
 
 def parse_notifications(bronze: DataFrame) -> DataFrame:
-    """Every bronze record with typed notification columns (NULL where unparsable) and its metadata."""
+    """Every bronze record with typed notification columns (NULL where unparsable) and its metadata,
+    and whether its payload could be read at all (:mod:`lakehouse.payload`)."""
     return bronze.select(
-        F.from_json(F.col("raw_payload"), EVENT_SCHEMA).alias("event"),
+        payload.parse_json_object(F.col("raw_payload"), EVENT_SCHEMA).alias("event"),
         *[F.col(c) for c in SOURCE_COLUMNS],
     ).select(
         F.col("event.customer_id").alias("customer_id"),
@@ -58,6 +60,7 @@ def parse_notifications(bronze: DataFrame) -> DataFrame:
         F.col("event.payload").alias("payload"),
         parse_iso_instant(F.col("event.event_datetime")).alias("event_datetime"),
         *[F.col(c) for c in SOURCE_COLUMNS],
+        *payload.payload_columns(F.col("raw_payload"), F.col("event")),
     )
 
 
@@ -79,6 +82,12 @@ def notification_rules(known_channels: Iterable[str] = DEFAULT_CHANNELS) -> dict
 
 
 NOTIFICATION_RULES: dict[str, str] = notification_rules()
+
+
+def quarantine_rules(rules: dict[str, str]) -> dict[str, str]:
+    """What a quarantined notification lists: why its payload could not be read, or which of
+    ``rules`` (:func:`notification_rules`) its fields failed."""
+    return payload.quarantine_rules(rules)
 
 
 def to_notifications(valid: DataFrame, watermark: str) -> DataFrame:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse import payload
 from lakehouse.columns import MONEY, SOURCE_COLUMNS
 from lakehouse.instants import representable
 from lakehouse.numbers import decimal_places, exact_decimal, is_number, number_text
@@ -86,10 +87,6 @@ _REASON_FORMS: dict[str, str] = {
 # Kept, but counted: a guest checkout has no customer number.
 ORDER_LINE_WARNINGS: dict[str, str] = {"customer_present": "customer_no IS NOT NULL"}
 
-# Only the quarantine can see the raw payload, so this rule names the cause of a broken record; when
-# it fails no other rule is reported (every field is missing because the record could not be read).
-PAYLOAD_RULES: dict[str, str] = {"payload_is_json_object": "payload_is_json_object"}
-
 ORDER_LINE_COLUMNS = (
     "event_id",
     "event_time",
@@ -128,14 +125,11 @@ def parse_order_events(bronze: DataFrame) -> DataFrame:
     ``decimal(38,0)``), and the exact line amount where it fits ``decimal(18,2)``. A payload that is
     not a JSON object is not read at all, so every silver column is NULL for it.
     """
-    is_object = F.expr("try_parse_json(raw_payload) IS NOT NULL AND startswith(ltrim(raw_payload), '{')")
-    event = F.when(F.col("payload_is_json_object"), F.from_json(F.col("raw_payload"), EVENT_SCHEMA))
-    checked = bronze.select(
-        *[F.col(c) for c in SOURCE_COLUMNS],
-        F.coalesce(is_object, F.lit(False)).alias("payload_is_json_object"),
-    )
-    texts = checked.select("*", event.alias("event")).select(
+    event = payload.parse_json_object(F.col("raw_payload"), EVENT_SCHEMA)
+    checked = bronze.select(*[F.col(c) for c in SOURCE_COLUMNS], event.alias("event"))
+    texts = checked.select(
         "*",
+        *payload.payload_columns(F.col("raw_payload"), F.col("event")),
         number_text(F.col("event.Price")).alias("price_text"),
         number_text(F.col("event.Quantity")).alias("quantity_text"),
     )
@@ -182,7 +176,8 @@ def parse_order_events(bronze: DataFrame) -> DataFrame:
 
 # What :func:`parse_order_events` keeps for the quarantine rules besides the silver columns.
 _PARSE_COLUMNS = (
-    "payload_is_json_object",
+    payload.NOT_EMPTY,
+    payload.IS_JSON_OBJECT,
     "price_text",
     "price_is_number",
     "price_places",
@@ -220,7 +215,7 @@ def quarantine_rules() -> dict[str, str]:
     where another rule already fails.
     """
     record = {**VALUE_RULES, **{name: _REASON_FORMS.get(name, expr) for name, expr in ORDER_LINE_RULES.items()}}
-    return {**PAYLOAD_RULES, **{name: f"NOT payload_is_json_object OR ({expr})" for name, expr in record.items()}}
+    return payload.quarantine_rules(record)
 
 
 def to_order_line_quarantine(parsed: DataFrame) -> DataFrame:

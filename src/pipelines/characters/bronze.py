@@ -13,4 +13,4 @@ settings = CharactersSettings.from_conf(spark.conf)
     comment="Disney API pages exactly as landed by the fetch task (body + page, fetched_at, run_id)",
 )
 def characters_raw():
-    return read_bronze(spark, settings.source, "characters", whole_files=True)
+    return read_bronze(spark, settings.source, "characters", records=None)

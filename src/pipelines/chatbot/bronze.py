@@ -1,4 +1,4 @@
-"""Bronze: every chatbot export file as received (JSON array or JSON lines), one row per file."""
+"""Bronze: every chatbot answer event as received, one row each, from export files (JSON array or lines)."""
 
 from pyspark import pipelines as dp
 
@@ -8,6 +8,6 @@ from lakehouse.sources import read_bronze
 settings = ChatbotSettings.from_conf(spark.conf)
 
 
-@dp.table(name=settings.layers.bronze_table("chatbot_raw"), comment="Chatbot answer files as received")
+@dp.table(name=settings.layers.bronze_table("chatbot_raw"), comment="Chatbot answer events as received, one per row")
 def chatbot_raw():
-    return read_bronze(spark, settings.source, "chatbot", whole_files=True)
+    return read_bronze(spark, settings.source, "chatbot")

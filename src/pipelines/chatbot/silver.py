@@ -19,4 +19,4 @@ def chatbot_answers():
 
 @dp.table(name=settings.layers.silver_table("chatbot_answers_quarantine"), comment="Rejected chatbot answers")
 def chatbot_answers_quarantine():
-    return to_quarantine(silver.parse_chatbot_files(spark.readStream.table(bronze)), silver.CHATBOT_RULES)
+    return to_quarantine(silver.parse_chatbot_files(spark.readStream.table(bronze)), silver.QUARANTINE_RULES)

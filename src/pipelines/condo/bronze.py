@@ -15,7 +15,7 @@ def declare(table: str) -> None:
         comment=f"Every landed {table} export (one row per file, its whole text) with file path and time",
     )
     def export_files():
-        return read_bronze(spark, settings.source, f"condo/{table}", whole_files=True)
+        return read_bronze(spark, settings.source, f"condo/{table}", records=None)
 
 
 for export in EXPORTS:

@@ -25,4 +25,4 @@ def notifications_silver():
 
 @dp.table(name=quarantine, comment="Rejected notification events")
 def notifications_quarantine():
-    return to_quarantine(silver.parse_notifications(spark.readStream.table(bronze)), rules)
+    return to_quarantine(silver.parse_notifications(spark.readStream.table(bronze)), silver.quarantine_rules(rules))
