@@ -23,7 +23,7 @@ import pyspark
 import yaml
 
 from lakehouse.errors import LakehouseError, SourceUnavailable
-from lakehouse.local import landing, preflight, sdp_entry
+from lakehouse.local import class_archive, landing, preflight, sdp_entry
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
     AVRO_PACKAGE,
@@ -118,7 +118,7 @@ def launch_confs(home: Home, pipeline: LocalPipeline, packages: list[str]) -> di
     """What the Spark Connect server starts with: the static settings and a free loopback port, so
     that several local runs can coexist (Spark Connect's default port is fixed)."""
     return {
-        **static_confs(home, packages),
+        **static_confs(home, packages, record_classes=True),
         "spark.api.mode": "connect",
         "spark.app.name": f"lakehouse-{pipeline.key}",
         "spark.connect.grpc.binding.port": str(free_port()),
@@ -231,6 +231,7 @@ def _launch(
             if any(marker in line for marker in EVENT_MARKERS):
                 on_event(progress.annotate(line.rstrip()))
         code = process.wait()
+    class_archive.wait_for_recording()
     result: dict[str, Any] = json.loads(summary.read_text()) if summary.exists() else {}
     if code != 0 or "error" in result:
         message = result.get("error") or last_error_line(log) or f"the pipeline run exited with code {code}"

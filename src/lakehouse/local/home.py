@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pyspark
 
+from lakehouse.local import class_archive
+
 SPARK_VERSION = pyspark.__version__
 # delta-spark 4.4.1 (the Python package) is pinned; Maven Central serves the Spark 4.2 build of its
 # jars as 4.4.0, binary-compatible with it.
@@ -56,13 +58,15 @@ class Home:
             folder.mkdir(parents=True, exist_ok=True)
 
 
-def static_confs(home: Home, packages: list[str]) -> dict[str, str]:
-    """Settings fixed at JVM start: a persistent Hive catalog (Derby) with Delta as the default."""
+def static_confs(home: Home, packages: list[str], record_classes: bool = False) -> dict[str, str]:
+    """Settings fixed at JVM start: a persistent Hive catalog (Derby) with Delta as the default, and
+    the machine's class archive (:mod:`lakehouse.local.class_archive`), recorded by a pipeline run."""
+    java_options = f"-Dderby.system.home={home.root} {class_archive.java_options(record_classes)}"
     return {
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(home.warehouse),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home.metastore};create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home.root}",
+        "spark.driver.extraJavaOptions": java_options.strip(),
         "spark.jars.packages": ",".join(packages),
         "spark.sql.extensions": DELTA_EXTENSION,
         "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
