@@ -183,6 +183,18 @@ def test_producing_to_a_broker_that_is_down_fails_fast(tmp_path):
     assert_one_error_line(done, "Kafka is not reachable at 127.0.0.1:1")
 
 
+def test_a_run_with_no_new_input_does_not_start_spark(ran):
+    """Every layer is up to date (lakehouse.local.freshness): the run says so and writes nothing."""
+    home, landing = ran
+    before = sorted((home / "runs").glob("orders-*.json"))
+    done = quick(home, "run", "orders", "--landing", str(landing))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "every layer is up to date (no new input since the last run); Spark not started" in done.stdout
+    summary = latest_summary(home, "orders")
+    assert summary["up_to_date"] and {d["rows_written"] for d in summary["datasets"]} == {0}
+    assert len(sorted((home / "runs").glob("orders-*.json"))) == len(before) + 1
+
+
 def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
     """Runs last in this module: it adds the late file to the shared landing folder. The second run
     is also the check that a run processes only new input: bronze writes the 3 late events, no more."""

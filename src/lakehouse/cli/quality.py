@@ -30,7 +30,8 @@ def load_runs(runs: Path, pipeline: str | None) -> dict[str, list[tuple[str, dic
             summary = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        if "error" in summary or summary.get("dry_run") or not summary.get("datasets"):
+        # A run that found every layer up to date wrote nothing: it has no figures to judge.
+        if "error" in summary or summary.get("dry_run") or summary.get("up_to_date") or not summary.get("datasets"):
             continue
         key = path.stem.rsplit("-", 2)[0]
         if pipeline is None or pipeline in (key, summary.get("pipeline")):

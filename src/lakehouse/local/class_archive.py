@@ -1,11 +1,12 @@
 """A class-data-sharing archive of the Spark JVM, made once per machine, so every later JVM starts faster.
 
 A local Spark JVM loads some 20,000 classes before it runs its first query, and every ``lakehouse
-run`` or ``lakehouse sql`` starts a new JVM. ``bench/bench_startup.py`` measured, in one session of
-this project's 2-core machine (medians of 3): ``lakehouse sql "SELECT 1"`` 13.0 s without the archive
-and 10.8 s with it; a first orders run on the fixtures 69.9 s and 62.2 s. The JDK's dynamic archive (JDK 13+, JEP 350) records the classes a
-JVM loaded when it exits (``-XX:ArchiveClassesAtExit``) and later JVMs map them
+run`` or ``lakehouse sql`` starts a new JVM. The JDK's dynamic archive (JDK 13+, JEP 350) records
+the classes a JVM loaded when it exits (``-XX:ArchiveClassesAtExit``) and later JVMs map them
 (``-XX:SharedArchiveFile``) instead of parsing and verifying each class again.
+``bench/bench_startup.py`` measured, in one session of this project's 2-core machine (medians of 3):
+``lakehouse sql "SELECT 1"`` 13.0 s without the archive and 10.8 s with it; a first orders run on
+the fixtures 69.9 s and 62.2 s.
 
 The first JVM of a machine (of a Java and PySpark version) records the archive under a temporary
 name; the command that started it adopts it once that JVM is gone. A JVM that cannot use the

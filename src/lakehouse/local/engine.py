@@ -23,7 +23,7 @@ import pyspark
 import yaml
 
 from lakehouse.errors import LakehouseError, SourceUnavailable
-from lakehouse.local import class_archive, landing, preflight, sdp_entry
+from lakehouse.local import class_archive, freshness, landing, preflight, sdp_entry
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
     AVRO_PACKAGE,
@@ -33,6 +33,7 @@ from lakehouse.local.home import (
     session_confs,
     static_confs,
 )
+from lakehouse.local.layers import layer_files
 from lakehouse.local.lock import home_lock
 from lakehouse.local.progress import Progress
 from lakehouse.machine import die_with_parent, free_port, require_java
@@ -90,6 +91,11 @@ def check_source_reachable(configuration: Mapping[str, str], timeout: float = 3.
     raise SourceUnavailable(f"Kafka is not reachable at {servers}; start it (lakehouse kafka start) and run again")
 
 
+def spec_configuration(configuration: Mapping[str, str]) -> dict[str, str]:
+    """The configuration the pipeline's Python side sees: Spark's session settings and the pipeline's."""
+    return {**session_confs(), **configuration}
+
+
 def write_spec(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, str]) -> Path:
     """The open-source spec; ``spark-pipelines run --spec`` would accept it as it is."""
     folder = home.pipeline_dir(pipeline.key)
@@ -97,7 +103,7 @@ def write_spec(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, 
     spec = {
         "name": pipeline.name,
         "storage": (folder / "storage").resolve().as_uri(),
-        "configuration": {**session_confs(), **configuration},
+        "configuration": spec_configuration(configuration),
         "libraries": [{"glob": {"include": f"{os.path.relpath(pipeline.folder, folder)}/**"}}],
     }
     path = folder / "spark-pipeline.yml"
@@ -188,12 +194,39 @@ def run_pipeline(
         prepare_landing(configuration)
         check_source_reachable(configuration)
         empty = landing.empty_files(configuration)
-        result = _launch(home, pipeline, configuration, options, on_event, lock)
+        unchanged = None if options.full_refresh or options.dry_run else nothing_to_do(home, pipeline, configuration)
+        if unchanged is not None:
+            on_event("lakehouse: every layer is up to date (no new input since the last run); Spark not started")
+            result = _up_to_date_summary(home, pipeline, unchanged)
+        else:
+            result = _launch(home, pipeline, configuration, options, on_event, lock)
         if not options.dry_run:
             reported = preflight.reported_empty_files(home, pipeline, options.full_refresh)
             result["empty_files"] = [path for path in empty if path not in reported]
             Path(result["summary"]).write_text(json.dumps(result, indent=2, default=str))
             preflight.record_state(home, pipeline, configuration, empty_files=sorted({*reported, *empty}))
+    return result
+
+
+def nothing_to_do(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, str]) -> list[str] | None:
+    """The pipeline's tables when no layer has new input (:mod:`lakehouse.local.freshness`)."""
+    storage = home.pipeline_dir(pipeline.key) / "storage"
+    layers = layer_files(pipeline.folder)
+    return freshness.outputs_if_all_up_to_date(home.warehouse, storage, layers, spec_configuration(configuration))
+
+
+def _up_to_date_summary(home: Home, pipeline: LocalPipeline, tables: list[str]) -> dict[str, Any]:
+    """The summary of a run that found nothing to do, kept with the others under ``runs/``."""
+    summary = home.runs / f"{pipeline.key}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    result: dict[str, Any] = {
+        "pipeline": pipeline.name,
+        "seconds": 0.0,
+        "quarantined": 0,
+        "up_to_date": True,
+        "datasets": [{"dataset": table, "rows_written": 0} for table in tables],
+        "summary": str(summary),
+    }
+    summary.write_text(json.dumps(result, indent=2))
     return result
 
 

@@ -32,7 +32,7 @@ from pyspark.sql.connect.client.core import DefaultChannelBuilder
 
 from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
 from lakehouse.compat import WARNINGS_ATTRIBUTE
-from lakehouse.local import delta_log
+from lakehouse.local import delta_log, freshness
 from lakehouse.local.layers import layer_files
 from lakehouse.local.summary import collect_summary, user_message
 from lakehouse.machine import die_with_parent
@@ -133,6 +133,11 @@ def reads_unmaterialised_table(error: Exception, schemas: list[str]) -> bool:
     return missing is not None and missing.group(1) in schemas
 
 
+def table_name(name: str) -> str:
+    """``schema.table`` of a dataset name as the registry reports it (``spark_catalog.schema.table``)."""
+    return name.removeprefix("spark_catalog.")
+
+
 def layer_schemas(configuration: dict[str, str]) -> list[str]:
     return [configuration.get(f"lakehouse.schema.{layer}", layer) for layer in ("bronze", "silver", "gold")]
 
@@ -157,7 +162,18 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
         warnings: dict[str, dict[str, str]] = {}
         accounting: dict[str, Accounting] = {}
         not_validated: list[str] = []
+        storage = Path(urlparse(spec.storage).path)
+        records = freshness.load(storage)
         for layer, file in layer_files(pipeline_dir):
+            upstream = [table_name(name) for name in outputs]
+            current = freshness.fingerprint(file, configuration)
+            inputs = freshness.layer_inputs(warehouse, upstream, configuration)
+            record = records.get(layer)
+            if not (full_refresh or dry) and freshness.up_to_date(warehouse, record, current, inputs):
+                assert record is not None
+                print(f"lakehouse: layer {layer} is up to date (no new input since its last run)", flush=True)
+                outputs += record.outputs
+                continue
             print(f"lakehouse: running layer {layer} ({file.name})", flush=True)
             try:
                 registry = run_layer(spark, spec, file, full_refresh, dry)
@@ -166,9 +182,13 @@ def run(spec_path: Path, pipeline_dir: Path, full_refresh: bool, dry: bool) -> d
                     raise
                 not_validated.append(layer)
                 continue
-            outputs += registry.outputs
+            outputs += [table_name(name) for name in registry.outputs]
             warnings.update(registry.warnings)
             accounting.update(registry.accounting)
+            if not dry and inputs is not None:
+                written = [table_name(name) for name in registry.outputs]
+                records[layer] = freshness.LayerRecord(current, inputs, written)
+                freshness.save(storage, records)
         seconds = time.time() - started
         if dry:
             return {
