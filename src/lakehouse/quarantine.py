@@ -21,5 +21,10 @@ QUARANTINE_COLUMNS = ("raw_payload", FAILED_RULES, *SOURCE_COLUMNS[1:])
 
 def to_quarantine(parsed: DataFrame, rules: Rules, identifiers: Sequence[str] = ()) -> DataFrame:
     """Rows failing any rule, with the names of all the rules they failed and where they came from."""
+    return quarantine_shape(keep_rejected(parsed, rules), identifiers)
+
+
+def quarantine_shape(rejected: DataFrame, identifiers: Sequence[str] = ()) -> DataFrame:
+    """The quarantine's columns, in order, from rows that carry ``failed_rules`` and their source."""
     columns = ("raw_payload", FAILED_RULES, *identifiers, *SOURCE_COLUMNS[1:])
-    return keep_rejected(parsed, rules).select(*[F.col(c) for c in columns])
+    return rejected.select(*[F.col(c) for c in columns])

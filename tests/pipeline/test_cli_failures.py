@@ -211,8 +211,13 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
     (landing / "orders" / "export-pretty.json").write_text(json.dumps(shaped[2], indent=2) + "\n")
     (landing / "orders" / "export-empty.jsonl").write_text("")  # no record, but its arrival is reported
     hidden = landing / "orders" / ".orders-late.jsonl.tmp"
-    # Messy on purpose: a transport duplicate of one event and a record that fails the rules.
-    messy = [*events, events[0], {"event_id": "messy-without-fields"}]
+    # Messy on purpose: a transport duplicate of one event and a record that fails the rules; and
+    # conflicting duplicates (issue 14 item 2): other content under an event_id of run 1, and two
+    # versions of one event in this run (silver keeps one, whichever; the other is quarantined).
+    quantity = generated[5]["Quantity"]
+    changed = quantity + 1 if quantity > 0 else quantity - 1  # still a valid line, other content
+    conflicts = [{**generated[5], "Quantity": changed}, {**events[1], "Country": "Atlantis"}]
+    messy = [*events, events[0], {"event_id": "messy-without-fields"}, *conflicts]
     hidden.write_text("".join(json.dumps(event) + "\n" for event in messy))
     hidden.rename(landing / "orders" / "orders-late.jsonl")
     done = lakehouse(home, "run", "orders", "--landing", str(landing))
@@ -228,13 +233,20 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
         in_silver="SELECT count(*) AS n FROM silver.order_lines WHERE event_id = 'late-beyond-dedup-window'",
         shaped="SELECT count(*) AS n FROM silver.order_lines WHERE event_id IN "
         f"({', '.join(repr(event['event_id']) for event in shaped)})",
+        conflicts="SELECT event_id, failed_rules FROM silver.order_lines_quarantine "
+        "WHERE array_contains(failed_rules, 'conflicting_duplicate') ORDER BY event_id",
+        kept="SELECT event_id, count(*) AS n FROM silver.order_lines "
+        f"WHERE event_id IN ('{generated[5]['event_id']}', '{events[1]['event_id']}') GROUP BY event_id ORDER BY 1",
     )
-    assert got["bronze"] == [{"n": 209}], "the hidden file was not read before its rename, and whole after it"
+    assert got["bronze"] == [{"n": 211}], "the hidden file was not read before its rename, and whole after it"
+    conflicted = sorted([generated[5]["event_id"], events[1]["event_id"]])
+    assert got["conflicts"] == [{"event_id": e, "failed_rules": ["conflicting_duplicate"]} for e in conflicted]
+    assert got["kept"] == [{"event_id": e, "n": 1} for e in conflicted], "silver keeps one version of each id"
     empty = str(landing / "orders" / "export-empty.jsonl")
     assert latest_summary(home, "orders")["empty_files"] == [empty]
     assert f"warning: empty file {empty}" in re.sub(r"\s*\n\s*", "", done.stdout), done.stdout
     assert got["shaped"] == [{"n": 3}], "an array file and a pretty-printed file are records, not fragments"
-    assert got["late"] == [{"n": 5}]
+    assert got["late"] == [{"n": 6}], "the 5 late events, a conflicting version of one of them"
     assert got["in_silver"] == [{"n": 1}], "an event behind the dedup window must still reach silver"
     assert got["broken"] == [{"n": 0}], "no half-written line reached the quarantine"
     assert got["runs"] == [{"n": 2}]
@@ -242,4 +254,4 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
     assert written and int(written.group(1)) == len(messy) + len(shaped), done.stdout
     # A messy second run (a renamed file, a late event): every record read is still accounted for.
     counted = accounting(latest_summary(home, "orders"), "silver.order_lines", "silver.order_lines_quarantine")
-    assert counted == {"read": 9, "silver": 7, "quarantined": 1, "duplicates": 1, "adds_up": True}
+    assert counted == {"read": 11, "silver": 7, "quarantined": 3, "duplicates": 1, "adds_up": True}

@@ -11,6 +11,7 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from lakehouse.notifications import gold as notifications_gold
+from lakehouse.notifications import quarantine as notifications_quarantine
 from lakehouse.notifications import silver as notifications_silver
 from lakehouse.notifications import tariff
 from lakehouse.quality import keep_rejected, keep_valid
@@ -141,7 +142,7 @@ def test_a_missing_message_id_or_customer_is_rejected(spark):
 
 def test_a_payload_that_cannot_be_read_is_quarantined_with_its_cause_alone(spark):
     """Issue 14 item 8: an empty file, a broken line or an array is one record with one reason."""
-    rules = notifications_silver.quarantine_rules(notifications_silver.NOTIFICATION_RULES)
+    rules = notifications_quarantine.quarantine_rules(notifications_silver.NOTIFICATION_RULES)
     payloads = ("{not json", "", "[1, 2]", '{"message_id": NaN}', event(channel="fax"))
     rejected = keep_rejected(notifications_silver.parse_notifications(bronze(spark, *payloads)), rules)
     got = rejected.orderBy("offset").select("raw_payload", "failed_rules")

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.notifications import quarantine as notifications_quarantine
 from lakehouse.notifications import silver as notifications
 from lakehouse.quality import keep_valid
 from lakehouse.quarantine import to_quarantine
@@ -44,7 +45,7 @@ def routed(parsed: DataFrame) -> DataFrame:
         F.lit("silver").alias("where"),
         F.to_json(F.struct(*notifications.NOTIFICATION_COLUMNS)).alias("row"),
     )
-    quarantine = to_quarantine(parsed, notifications.quarantine_rules(rules)).select(
+    quarantine = to_quarantine(parsed, notifications_quarantine.quarantine_rules(rules)).select(
         F.col("offset"), F.lit("quarantine").alias("where"), F.to_json(F.struct("*")).alias("row")
     )
     return silver.unionByName(quarantine)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.orders import quarantine as orders_quarantine
 from lakehouse.orders import silver as orders
 from lakehouse.quality import keep_valid
 from tests.unit.bronze import bronze_frame
@@ -54,7 +55,7 @@ def routed(parsed: DataFrame) -> DataFrame:
     silver = keep_valid(parsed, orders.ORDER_LINE_RULES).select(
         F.col("offset"), F.lit("silver").alias("where"), F.to_json(F.struct(*orders.ORDER_LINE_COLUMNS)).alias("row")
     )
-    quarantine = orders.to_order_line_quarantine(parsed).select(
+    quarantine = orders_quarantine.to_order_line_quarantine(parsed).select(
         F.col("offset"), F.lit("quarantine").alias("where"), F.to_json(F.struct("*")).alias("row")
     )
     return silver.unionByName(quarantine)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from chispa import assert_df_equality
 
+from lakehouse.orders import quarantine as orders_quarantine
 from lakehouse.orders import silver as orders
 from lakehouse.quality import keep_rejected, keep_valid
 from tests.unit.bronze import bronze_frame
@@ -41,7 +42,7 @@ def parsed_lines(spark, *payloads: str):
 
 def failed(spark, *payloads: str) -> list[list[str]]:
     parsed = orders.parse_order_events(bronze_frame(spark, payloads))
-    rejected = keep_rejected(parsed, orders.quarantine_rules())
+    rejected = keep_rejected(parsed, orders_quarantine.quarantine_rules())
     return [sorted(row.failed_rules) for row in rejected.orderBy("offset").collect()]
 
 
@@ -179,7 +180,7 @@ def test_unparsable_json_is_rejected_with_its_cause_only(spark):
 
 def test_quarantine_keeps_the_raw_payload_and_the_source(spark):
     parsed = orders.parse_order_events(bronze_frame(spark, [event(), "garbage"]))
-    rows = orders.to_order_line_quarantine(parsed).collect()
+    rows = orders_quarantine.to_order_line_quarantine(parsed).collect()
     assert len(rows) == 1
     assert rows[0].raw_payload == "garbage"
     assert rows[0].topic == "orders"

@@ -6,7 +6,9 @@ that de-duplicates bronze therefore registers only once bronze exists as a table
 analyses the whole graph first and has no such limit, so there the pipeline is one graph; locally
 each layer is registered and run as its own graph, in medallion order, inside one
 ``spark-pipelines`` process. Tables within a layer may read each other only through lazily
-analysed operators (select, filter, joins, aggregations).
+analysed operators (select, filter, joins, aggregations). A quarantine that checks records against
+silver's finished table (:mod:`lakehouse.duplicates`) is a layer of its own, ``quarantine.py``, run
+after silver.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from pathlib import Path
 
 from lakehouse.errors import LakehouseError
 
-LAYER_ORDER = ("bronze", "silver", "gold")
+# ``quarantine`` (optional) follows silver: it checks records against silver's finished table.
+LAYER_ORDER = ("bronze", "silver", "quarantine", "gold")
 
 
 class LayoutError(LakehouseError):

@@ -84,19 +84,14 @@ def notification_rules(known_channels: Iterable[str] = DEFAULT_CHANNELS) -> dict
 NOTIFICATION_RULES: dict[str, str] = notification_rules()
 
 
-def quarantine_rules(rules: dict[str, str]) -> dict[str, str]:
-    """What a quarantined notification lists: why its payload could not be read, or which of
-    ``rules`` (:func:`notification_rules`) its fields failed."""
-    return payload.quarantine_rules(rules)
-
-
 def to_notifications(valid: DataFrame, watermark: str) -> DataFrame:
     """Silver notifications: transport duplicates (same ``message_id``) removed within ``watermark`` of arrival.
 
     The watermark is on arrival (bronze ``ingested_at``), never on ``event_datetime``: on event time a
     notification arriving more than the window behind the newest one would be dropped without a
-    trace (see :func:`lakehouse.orders.silver.to_order_lines`). A copy arriving more than
-    ``watermark`` after the first is no longer recognised. Must run on a stream.
+    trace (see :func:`lakehouse.orders.silver.to_order_lines`, also for how long an id is remembered);
+    another content under a kept ``message_id`` is quarantined by
+    :func:`lakehouse.notifications.quarantine.to_conflicting_duplicates`. Must run on a stream.
     """
     notifications = valid.select(*[F.col(c) for c in (*NOTIFICATION_COLUMNS, "ingested_at")])
     unique = notifications.withWatermark("ingested_at", watermark).dropDuplicatesWithinWatermark(["message_id"])

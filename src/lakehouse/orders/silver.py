@@ -10,9 +10,10 @@ Two rule sets, because Databricks evaluates expectations on the silver table's o
 
 - :data:`ORDER_LINE_RULES` reads only silver columns; it drives the silver table (expectations on
   Databricks, a filter locally). A value that could not be typed is NULL there and fails it.
-- :func:`quarantine_rules` also sees the raw texts, so a rejected record names the real cause
-  (``"8,95"`` is ``price_not_a_number``, ``8.955`` is ``price_has_at_most_two_decimals``, ``1.5``
-  units is ``quantity_not_integer``) and not the consequences of that NULL (``unit_price_positive``).
+- :func:`lakehouse.orders.quarantine.quarantine_rules` also sees the raw texts, so a rejected
+  record names the real cause (``"8,95"`` is ``price_not_a_number``, ``8.955`` is
+  ``price_has_at_most_two_decimals``, ``1.5`` units is ``quantity_not_integer``) and not the
+  consequences of that NULL (``unit_price_positive``).
 
 Both accept exactly the same records (checked by tests/unit/test_orders_properties.py): every
 bronze record ends in silver or in quarantine, never both, never neither.
@@ -27,7 +28,6 @@ from lakehouse import payload
 from lakehouse.columns import MONEY, SOURCE_COLUMNS
 from lakehouse.instants import representable
 from lakehouse.numbers import decimal_places, exact_decimal, is_number, number_text
-from lakehouse.quarantine import to_quarantine
 
 # The shop's export fields verbatim, plus the envelope. Strings on purpose: see the module docstring.
 EVENT_SCHEMA = (
@@ -77,7 +77,7 @@ VALUE_RULES: dict[str, str] = {
 # The quarantine's form of the silver rules whose failure a NULL value would otherwise explain
 # twice. ``line_amount_in_range`` is judged on the exact values, so an overflowing line says so even
 # when its quantity is also beyond an int.
-_REASON_FORMS: dict[str, str] = {
+REASON_FORMS: dict[str, str] = {
     "unit_price_positive": "unit_price IS NULL OR unit_price > 0",
     "quantity_not_zero": "quantity IS NULL OR quantity <> 0",
     "cancellation_matches_sign": "transaction_no IS NULL OR quantity IS NULL OR is_cancellation = (quantity < 0)",
@@ -196,28 +196,15 @@ def to_order_lines(parsed: DataFrame, watermark: str) -> DataFrame:
     The de-duplication's watermark is on *arrival* (bronze ``ingested_at``), not on ``event_time``:
     a stateful operator drops every row behind its watermark, so on event time an event arriving
     more than the window behind the newest one seen would vanish without a trace. Arrival time only
-    grows, so no row is ever behind it; the watermark only bounds how long an id is remembered (a
-    copy arriving more than ``watermark`` after the first is kept). Databricks runs this same code.
+    grows, so no row is ever behind it; the watermark only bounds how long an id is remembered: at
+    least ``watermark`` after the first copy arrived, until a later batch moves the watermark past
+    it (a copy arriving after that is kept as a new line). Databricks runs this same code.
 
     Two different events with identical content are two lines: only ``event_id`` identifies a
-    duplicate. Must run on a stream (``dropDuplicatesWithinWatermark`` is a streaming operator).
+    duplicate; another content under a kept ``event_id`` is quarantined by
+    :func:`lakehouse.orders.quarantine.to_conflicting_duplicates`. Must run on a stream
+    (``dropDuplicatesWithinWatermark`` is a streaming operator).
     """
     lines = parsed.select(*[F.col(c) for c in (*ORDER_LINE_COLUMNS, "ingested_at")])
     unique = lines.withWatermark("ingested_at", watermark).dropDuplicatesWithinWatermark(["event_id"])
     return unique.select(*[F.col(c) for c in ORDER_LINE_COLUMNS])
-
-
-def quarantine_rules() -> dict[str, str]:
-    """The rules whose failures a quarantined record lists: the real causes, not their echoes.
-
-    Accepts exactly the records :data:`ORDER_LINE_RULES` accepts: each value rule fails only when a
-    typed column is NULL (which fails a silver rule), and each reason form relaxes a silver rule only
-    where another rule already fails.
-    """
-    record = {**VALUE_RULES, **{name: _REASON_FORMS.get(name, expr) for name, expr in ORDER_LINE_RULES.items()}}
-    return payload.quarantine_rules(record)
-
-
-def to_order_line_quarantine(parsed: DataFrame) -> DataFrame:
-    """Rejected records: the raw payload, the names of the failed rules, the event id and the source."""
-    return to_quarantine(parsed, quarantine_rules(), identifiers=("event_id",))

@@ -1,4 +1,4 @@
-"""Silver: typed notifications, transport duplicates removed; rejected events quarantined."""
+"""Silver: typed notifications, transport duplicates removed; rejected events go to quarantine.py."""
 
 from pyspark import pipelines as dp
 
@@ -7,7 +7,6 @@ from lakehouse.accounting import accounted
 from lakehouse.notifications import silver
 from lakehouse.notifications.settings import NotificationsSettings
 from lakehouse.quality import keep_valid
-from lakehouse.quarantine import to_quarantine
 
 settings = NotificationsSettings.from_conf(spark.conf)
 bronze = settings.layers.bronze_table("notifications_raw")
@@ -21,8 +20,3 @@ quarantine = settings.layers.silver_table("notifications_quarantine")
 def notifications_silver():
     parsed = silver.parse_notifications(spark.readStream.table(bronze))
     return silver.to_notifications(keep_valid(parsed, rules), settings.dedup_watermark)
-
-
-@dp.table(name=quarantine, comment="Rejected notification events")
-def notifications_quarantine():
-    return to_quarantine(silver.parse_notifications(spark.readStream.table(bronze)), silver.quarantine_rules(rules))

@@ -1,4 +1,4 @@
-"""Silver: typed, de-duplicated order lines; rejected records go to quarantine with their reasons."""
+"""Silver: typed, de-duplicated order lines; rejected records go to quarantine (quarantine.py)."""
 
 from pyspark import pipelines as dp
 
@@ -19,11 +19,3 @@ quarantine = settings.layers.silver_table("order_lines_quarantine")
 def order_lines():
     parsed = orders.parse_order_events(spark.readStream.table(bronze))
     return orders.to_order_lines(keep_valid(parsed, orders.ORDER_LINE_RULES), settings.dedup_watermark)
-
-
-@dp.table(
-    name=quarantine,
-    comment="Order events rejected by a rule: raw payload, failed rule names, source metadata",
-)
-def order_lines_quarantine():
-    return orders.to_order_line_quarantine(orders.parse_order_events(spark.readStream.table(bronze)))

@@ -1,0 +1,23 @@
+"""Quarantine: order events silver refused - a failed rule, or other content under a kept event_id."""
+
+from pyspark import pipelines as dp
+
+from lakehouse.orders import quarantine as rejected
+from lakehouse.orders import silver as orders
+from lakehouse.orders.settings import OrdersSettings
+
+settings = OrdersSettings.from_conf(spark.conf)
+bronze = settings.layers.bronze_table("orders_raw")
+order_lines = settings.layers.silver_table("order_lines")
+quarantine = settings.layers.silver_table("order_lines_quarantine")
+
+
+@dp.table(name=quarantine, comment="Order events rejected: raw payload, failed rule names, source metadata")
+def order_lines_quarantine():
+    return rejected.to_order_line_quarantine(orders.parse_order_events(spark.readStream.table(bronze)))
+
+
+@dp.append_flow(target=quarantine, name="order_lines_conflicting_duplicates")
+def order_lines_conflicting_duplicates():
+    parsed = orders.parse_order_events(spark.readStream.table(bronze))
+    return rejected.to_conflicting_duplicates(parsed, spark.read.table(order_lines))
