@@ -72,3 +72,22 @@ def test_progress_counts_the_rows_a_completed_flow_wrote_this_run(tmp_path: Path
     assert "(3 rows written, " in progress.annotate("Flow spark_catalog.gold.new has COMPLETED.")
     assert progress.annotate("Flow spark_catalog.silver.lines is RUNNING.").endswith("RUNNING.")
     assert re.search(r"Run is COMPLETED\. \(\d+\.\d s\)$", progress.annotate("Run is COMPLETED."))
+
+
+def test_the_files_an_append_only_run_added(tmp_path: Path) -> None:
+    table = tmp_path / "bronze.db" / "t"
+    for version in range(4):
+        commit_file(table, version, "STREAMING UPDATE", {})
+    added = delta_log.added_files(tmp_path, "bronze.t", 1, 3)
+    assert added == [table / "part-2.parquet", table / "part-3.parquet"]
+    assert delta_log.added_files(tmp_path, "bronze.t", 3, 3) == []
+
+
+def test_a_commit_that_removed_or_lost_files_is_no_append(tmp_path: Path) -> None:
+    table = tmp_path / "gold.db" / "t"
+    for version in range(3):
+        commit_file(table, version, "WRITE", {})
+    (table / "_delta_log" / f"{2:020d}.json").open("a").write(json.dumps({"remove": {"path": "part-1.parquet"}}) + "\n")
+    assert delta_log.added_files(tmp_path, "gold.t", 0, 1) == [table / "part-1.parquet"]
+    assert delta_log.added_files(tmp_path, "gold.t", 0, 2) is None, "a rewrite: ask Delta for the difference"
+    assert delta_log.added_files(tmp_path, "gold.t", 0, 5) is None, "a commit file is not on disk"

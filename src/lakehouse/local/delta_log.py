@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 LOG_FOLDER = "_delta_log"
 
@@ -98,3 +99,31 @@ def rows_written(found: Iterable[Commit]) -> int:
     for commit in found:
         total += int(commit.metrics.get("numOutputRows", commit.metrics.get("numTargetRowsInserted", 0)) or 0)
     return total
+
+
+def added_files(warehouse: Path, table: str, since: int, until: int) -> list[Path] | None:
+    """The data files the commits after ``since`` up to ``until`` added, when those commits only
+    appended plain files; ``None`` otherwise (a removed file, a deletion vector, column mapping or a
+    commit file no longer on disk), and the caller asks Delta for the difference of two versions.
+
+    A streaming table only ever appends, so its rows of a run are exactly the rows of these files:
+    reading them costs what the run wrote, where ``EXCEPT ALL`` of two versions reads the whole table
+    twice.
+    """
+    folder = table_folder(warehouse, table)
+    found: list[Path] = []
+    for version in range(since + 1, until + 1):
+        path = folder / LOG_FOLDER / f"{version:020d}.json"
+        if not path.is_file():
+            return None
+        for line in path.read_text().splitlines():
+            action: dict[str, Any] = json.loads(line) if line.strip() else {}
+            configuration = (action.get("metaData") or {}).get("configuration") or {}
+            if "remove" in action or configuration.get("delta.columnMapping.mode", "none") != "none":
+                return None
+            added = action.get("add")
+            if added is not None:
+                if added.get("deletionVector"):
+                    return None
+                found.append(folder / unquote(added["path"]))
+    return found

@@ -93,39 +93,60 @@ def history_since(spark: SparkSession, table: str, since: int) -> list[delta_log
 
 
 def _between(table: str, before: int, after: int) -> str:
-    """Rows added between two versions of an append-only table, as SQL."""
+    """Rows added between two versions of an append-only table, as SQL (reads both versions)."""
     added = f"SELECT * FROM {quoted(table)} VERSION AS OF {after}"
     if before < 0:
         return added
     return f"{added} EXCEPT ALL SELECT * FROM {quoted(table)} VERSION AS OF {before}"
 
 
-def rule_failures(spark: SparkSession, table: str, before: int, after: int) -> dict[str, int]:
+def added_rows(spark: SparkSession, warehouse: Path, table: str, before: int, after: int) -> str:
+    """The rows the commits after ``before`` up to ``after`` added, as a temporary view's name: read
+    from the data files those commits added (:func:`lakehouse.local.delta_log.added_files`), so the
+    cost is what the run wrote, not the table's size; by the difference of two versions otherwise."""
+    files = delta_log.added_files(warehouse, table, before, after) if after >= 0 else None
+    if files is None:
+        rows = spark.sql(_between(table, before, after))
+    else:
+        schema = spark.table(quoted(table)).schema
+        rows = spark.read.schema(schema).parquet(*map(str, files)) if files else spark.createDataFrame([], schema)
+    view = "added_" + "".join(c if c.isalnum() else "_" for c in table)
+    rows.createOrReplaceTempView(view)
+    return view
+
+
+def rule_failures(spark: SparkSession, warehouse: Path, table: str, before: int, after: int) -> dict[str, int]:
     """Failures per rule among the quarantine rows this run added."""
     rows = spark.sql(
-        f"SELECT rule, count(*) AS n FROM ({_between(table, before, after)}) "
+        f"SELECT rule, count(*) AS n FROM {added_rows(spark, warehouse, table, before, after)} "
         f"LATERAL VIEW explode({FAILED_RULES}) AS rule GROUP BY rule ORDER BY rule"
     ).collect()
     return {row["rule"]: int(row["n"]) for row in rows}
 
 
 def warning_counts(
-    spark: SparkSession, table: str, warnings: Mapping[str, str], before: int, after: int
+    spark: SparkSession, warehouse: Path, table: str, warnings: Mapping[str, str], before: int, after: int
 ) -> dict[str, int]:
     """Rows kept despite a warning rule (on Databricks the event log shows these)."""
     if not warnings:
         return {}
     counts = ", ".join(f"count_if(NOT {null_safe(expr)}) AS `{name}`" for name, expr in warnings.items())
-    row = spark.sql(f"SELECT {counts} FROM ({_between(table, before, after)})").collect()[0]
+    row = spark.sql(f"SELECT {counts} FROM {added_rows(spark, warehouse, table, before, after)}").collect()[0]
     return {name: int(row[name]) for name in warnings}
 
 
-# The columns a quarantine row keeps of its bronze record: enough to tell which record it was.
-RECORD_IDENTITY = ("raw_payload", "topic", "partition", "offset", "file_path", "ingested_at")
+# Where a record came from, which a quarantine row keeps of its bronze record: a Kafka or Capture
+# position, or a file and the record's place in it (:func:`lakehouse.sources.records_to_bronze`).
+RECORD_IDENTITY = ("topic", "partition", "offset", "file_path", "ingested_at")
 
 
 def duplicates_dropped(
-    spark: SparkSession, silver: str, accounting: Accounting, before: Mapping[str, int], after: Mapping[str, int]
+    spark: SparkSession,
+    warehouse: Path,
+    silver: str,
+    accounting: Accounting,
+    before: Mapping[str, int],
+    after: Mapping[str, int],
 ) -> dict[str, int]:
     """Records this run added to bronze, and how many of the valid ones repeated an id (see
     :mod:`lakehouse.accounting`). Ids already in silver before the run count as repeats too.
@@ -136,16 +157,16 @@ def duplicates_dropped(
     versions = {
         t: (before.get(t, -1), after.get(t, before.get(t, -1))) for t in (accounting.bronze, accounting.quarantine)
     }
-    bronze_new = _between(accounting.bronze, *versions[accounting.bronze])
-    quarantine_new = _between(accounting.quarantine, *versions[accounting.quarantine])
+    bronze_new = added_rows(spark, warehouse, accounting.bronze, *versions[accounting.bronze])
+    quarantine_new = added_rows(spark, warehouse, accounting.quarantine, *versions[accounting.quarantine])
     same_record = " AND ".join(f"b.`{c}` <=> q.`{c}`" for c in RECORD_IDENTITY)
-    valid = f"SELECT b.raw_payload FROM ({bronze_new}) b LEFT ANTI JOIN ({quarantine_new}) q ON {same_record}"
+    valid = f"SELECT b.raw_payload FROM {bronze_new} b LEFT ANTI JOIN {quarantine_new} q ON {same_record}"
     column = accounting.key.removeprefix("$.")
     new_ids = f"SELECT DISTINCT get_json_object(raw_payload, '{accounting.key}') AS id FROM ({valid})"
     if before.get(silver, -1) >= 0:
         new_ids += f" EXCEPT SELECT `{column}` FROM {quoted(silver)} VERSION AS OF {before[silver]}"
     row = spark.sql(
-        f"SELECT (SELECT count(*) FROM ({bronze_new})) AS bronze, (SELECT count(*) FROM ({valid})) AS valid, "
+        f"SELECT (SELECT count(*) FROM {bronze_new}) AS bronze, (SELECT count(*) FROM ({valid})) AS valid, "
         f"(SELECT count(*) FROM ({new_ids})) AS ids"
     ).collect()[0]
     return {"bronze_read": int(row["bronze"]), "duplicates_dropped": int(row["valid"]) - int(row["ids"])}
@@ -178,17 +199,19 @@ def collect_summary(
         table_warnings = warnings.get(name) or warnings.get(table) or {}
         start = found.counted_from(since)
         if table.endswith(QUARANTINE_SUFFIX):
-            entry["rule_failures"] = rule_failures(spark, table, start, found.latest) if found.changed_data else {}
+            entry["rule_failures"] = (
+                rule_failures(spark, warehouse, table, start, found.latest) if found.changed_data else {}
+            )
         if table_warnings and found.latest > since:
             entry["warnings"] = (
-                warning_counts(spark, table, table_warnings, start, found.latest)
+                warning_counts(spark, warehouse, table, table_warnings, start, found.latest)
                 if found.changed_data
                 else dict.fromkeys(table_warnings, 0)
             )
         declared = (accounting or {}).get(name) or (accounting or {}).get(table)
         if declared is not None:
             entry.update(
-                duplicates_dropped(spark, table, declared, before, after)
+                duplicates_dropped(spark, warehouse, table, declared, before, after)
                 if bronze_changed(declared, commits)
                 else {"bronze_read": 0, "duplicates_dropped": 0}
             )

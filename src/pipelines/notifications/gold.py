@@ -17,9 +17,11 @@ def notifications_per_minute():
     return gold.notifications_per_minute(spark.readStream.table(silver), settings.panel_watermark)
 
 
-@dp.materialized_view(name=settings.layers.gold_table("notifications_detail"), comment="Detailed report")
+# One row per silver row, and silver only appends: a streaming table writes each row once, where a
+# materialized view would copy all of silver again on every update.
+@dp.table(name=settings.layers.gold_table("notifications_detail"), comment="Detailed report")
 def notifications_detail():
-    return gold.notifications_detail(spark.read.table(silver))
+    return gold.notifications_detail(spark.readStream.table(silver))
 
 
 @dp.materialized_view(
