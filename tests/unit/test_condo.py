@@ -10,6 +10,7 @@ from chispa import assert_df_equality
 
 from lakehouse.condo import exports, gold, silver
 from lakehouse.condo.exports import CONDOMINIOS, IMOVEIS, MORADORES, TRANSACOES
+from lakehouse.quality import with_failed_rules
 from tests.unit.bronze import BRONZE_DDL
 
 LANDED = datetime(2025, 1, 31, 6, 0)
@@ -108,6 +109,36 @@ def condos(spark, *ids: int):
 def test_property_rules(spark, line, rules):
     checked = silver.check_imoveis(lines(spark, f"tipo,condominio_id,valor\n{line}", "imoveis"), condos(spark, 1))
     assert failures(checked, silver.IMOVEL_RULES) == {1: rules}
+
+
+def test_a_key_ended_by_a_unicode_line_terminator_is_rejected_not_an_error(spark):
+    """Found by test_condo_properties: ``$`` matches before a final U+2028, and the plain cast raised."""
+    text = "tipo,condominio_id,valor\nCasa,1\u2028,10.00\nCasa,1\u0085,10.00\nCasa,1,10.00\n"
+    checked = with_failed_rules(
+        silver.check_imoveis(lines(spark, text, "imoveis"), condos(spark, 1)), silver.IMOVEL_RULES
+    )
+    got = checked.select("line_number", "condominio_id", "failed_rules")
+    rejected = ["condominio_id_is_whole_number"]
+    want = spark.createDataFrame(
+        [(1, None, rejected), (2, None, rejected), (3, 1, [])],
+        "line_number int, condominio_id int, failed_rules array<string>",
+    )
+    assert_df_equality(got, want, ignore_nullable=True, ignore_row_order=True)
+
+
+def test_an_id_column_value_ended_by_a_unicode_line_terminator_is_rejected_not_an_error(spark):
+    text = "condominio_id,nome,endereco\n1\u2028,A,Rua 1\n2,B,Rua 2\n"
+    got = failures(silver.check_condominios(lines(spark, text)), silver.CONDOMINIO_RULES)
+    assert got == {1: ["id_is_whole_number"], 2: []}
+
+
+def test_a_quoted_field_of_any_length_is_read_not_a_stack_overflow(spark):
+    """A 100,000-character quoted (or unclosed) field once overflowed the regex stack and killed the JVM."""
+    long = "x" * 100_000
+    text = f'condominio_id,nome,endereco\n1,"{long}",Rua 1\n2,"{long},Rua 2\n3,C,Rua 3\n'
+    checked = silver.check_condominios(lines(spark, text))
+    got = failures(checked, silver.CONDOMINIO_RULES)
+    assert got[1] == [] and got[3] == [] and got[2] != []
 
 
 def test_dates_must_exist_on_the_calendar(spark):

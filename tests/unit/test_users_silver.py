@@ -82,6 +82,17 @@ def test_the_order_is_source_lsn_and_changed_at_is_the_commit_time_not_the_event
     assert row.changed_at == datetime(2026, 12, 1, 21, 0, 0)
 
 
+def test_a_commit_time_beyond_the_years_0001_to_9999_is_null_not_an_overflow(spark):
+    """Found by test_users_properties: ``timestamp_millis`` raised ``long overflow`` on ts_ms 2**62."""
+    events = [change("c", user(1), lsn, ts_ms) for lsn, ts_ms in ((1, 2**62), (2, 253_402_300_800_000), (3, -(2**63)))]
+    events.append(change("c", user(1), 4, 1_796_158_800_000))
+    got = users.changes(parsed(spark, *map(line, events))).select("lsn", "changed_at")
+    want = spark.createDataFrame(
+        [(1, None), (2, None), (3, None), (4, datetime(2026, 12, 1, 21, 0, 0))], "lsn bigint, changed_at timestamp"
+    )
+    assert_df_equality(got, want, ignore_nullable=True, ignore_row_order=True)
+
+
 def test_tombstones_are_flagged_kept_out_of_changes_and_quarantine_and_recorded_with_their_key(spark):
     frame = parsed(
         spark,

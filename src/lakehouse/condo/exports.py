@@ -21,8 +21,11 @@ from pyspark.sql import functions as F
 from lakehouse.columns import SOURCE_COLUMNS
 
 # One CSV field that is not the last one: quoted (with "" for a quote inside) or without commas.
-FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
-QUOTED = r'^"(?:[^"]|"")*"$'
+# Possessive quantifiers: Java's regex engine recurses once per character of a backtracking
+# ``(?:[^"]|"")*``, so a quoted field of a few thousand characters overflowed the stack and killed the
+# JVM (every retry of the stream would do the same); possessive matching never backtracks.
+FIELD = r'(?:"(?:[^"]++|"")*+"|[^,"]*+)'
+QUOTED = r'^"(?:[^"]++|"")*+"$'
 BOM = "\ufeff"
 
 
@@ -109,7 +112,7 @@ def parse_lines(lines: DataFrame, export: Export) -> DataFrame:
         )
 
     id_text = unquote(F.regexp_extract(line, with_id, 1))
-    record_id = F.when(has_id, F.when(id_text.rlike(r"^[0-9]{1,9}$"), id_text.cast("int"))).otherwise(
+    record_id = F.when(has_id, F.when(id_text.rlike(r"^[0-9]{1,9}$"), id_text.try_cast("int"))).otherwise(
         F.col("line_number")
     )
     return lines.select(

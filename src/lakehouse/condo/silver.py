@@ -40,7 +40,9 @@ def present(column: str) -> dict[str, str]:
 
 
 def whole_number_rule(column: str) -> dict[str, str]:
-    return {f"{column}_is_whole_number": f"{column}_text RLIKE '{WHOLE_NUMBER}'"}
+    """On the typed value, not the text: a text the pattern admits but the cast refuses fails here
+    (see :func:`whole_number`) instead of reaching silver as a NULL key."""
+    return {f"{column}_is_whole_number": f"{column} IS NOT NULL"}
 
 
 def money_rules(column: str) -> dict[str, str]:
@@ -113,7 +115,13 @@ PROVENANCE = ("file_path", "line_number", "ingested_at")
 
 
 def whole_number(text: Column) -> Column:
-    return F.when(text.rlike(WHOLE_NUMBER), text.cast("int"))
+    r"""A whole number that fits an int, NULL otherwise - never an error.
+
+    ``try_cast``, not ``cast``: a regex's ``$`` also matches before a line terminator that ends the
+    text, so ``1\u2028`` (or ``\u0085``, ``\u2029``) passes :data:`WHOLE_NUMBER`, and a plain cast of
+    it raised under ANSI mode and failed every run of the view.
+    """
+    return F.when(text.rlike(WHOLE_NUMBER), text.try_cast("int"))
 
 
 def money(text: Column) -> Column:

@@ -21,7 +21,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.columns import SOURCE_COLUMNS
-from lakehouse.instants import parse_iso_instant
+from lakehouse.instants import parse_iso_instant, representable
 from lakehouse.quality import keep_valid
 from lakehouse.quarantine import to_quarantine
 
@@ -76,6 +76,19 @@ def key_id(kafka_key: Column) -> Column:
     return found.try_cast("bigint")
 
 
+def commit_time(ts_ms: Column) -> Column:
+    """``source.ts_ms`` (milliseconds since the epoch) as a timestamp; NULL when unreadable or out of range.
+
+    Not ``timestamp_millis``: it multiplies by 1000 exactly and raises ``long overflow`` for a
+    ``ts_ms`` more than about 292,000 years from 1970, ANSI mode or not, so one such message would
+    fail every retry of the stream. ``try_multiply`` makes that NULL instead, and :func:`representable`
+    keeps only the years 0001-9999 that Python and BI tools can read (:mod:`lakehouse.instants`).
+    ``changed_at`` is for reporting only, so a NULL is no rule failure.
+    """
+    micros = F.try_multiply(ts_ms.try_cast("bigint"), F.lit(1000))
+    return representable(F.timestamp_micros(micros))
+
+
 def parse_user_changes(bronze: DataFrame) -> DataFrame:
     """Every bronze record with typed change columns (NULL where unparsable) and its source metadata."""
     text = unwrap_envelope(F.col("raw_payload"))
@@ -99,7 +112,7 @@ def parse_user_changes(bronze: DataFrame) -> DataFrame:
         image.id.try_cast("bigint").alias("id"),
         op.alias("op"),
         F.col("event.source.lsn").try_cast("bigint").alias("lsn"),
-        F.timestamp_millis(F.col("event.source.ts_ms").try_cast("bigint")).alias("changed_at"),
+        commit_time(F.col("event.source.ts_ms")).alias("changed_at"),
         *[image[c].alias(c) for c in ROW_COLUMNS[:-2]],
         parse_iso_instant(image.created_at).alias("created_at"),
         parse_iso_instant(image.updated_at).alias("updated_at"),
