@@ -6,6 +6,7 @@ ends with one ``error:`` line and a non-zero exit code, never a stack trace.
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -59,6 +60,18 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
+_EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$")
+
+
+def parse_every(text: str) -> float:
+    """``"60s"``, ``"2m"`` or ``"90"`` (seconds) -> seconds between the starts of two updates."""
+    found = _EVERY.match(text)
+    if not found or float(found.group(1)) <= 0:
+        raise UserError(f"--every takes a duration like 60s or 2m, got {text!r}")
+    unit = found.group(2) or "s"
+    return float(found.group(1)) * (60 if unit.startswith("m") else 1)
+
+
 @app.command()
 def run(
     pipeline: Annotated[str, typer.Argument(help="Pipeline resource key, e.g. orders")],
@@ -67,6 +80,10 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the graph without writing")] = False,
     source: Annotated[str | None, typer.Option(help="Override lakehouse.source (e.g. kafka)")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a configuration key: KEY=VALUE")] = [],  # noqa: B006
+    every: Annotated[
+        str | None, typer.Option(help="Keep running: an update every 60s, 2m, ... in one Spark session")
+    ] = None,
+    triggers: Annotated[int | None, typer.Option(help="With --every: stop after this many updates")] = None,
 ) -> None:
     """Run a pipeline of the bundle locally and print what it wrote."""
     from lakehouse.local import bundle
@@ -82,11 +99,15 @@ def run(
     overrides = parse_overrides(set_)
     if source:
         overrides["lakehouse.source"] = source
+    if triggers is not None and (every is None or triggers < 1):
+        raise UserError("--triggers needs --every and a number of updates of 1 or more")
     options = RunOptions(
         landing=landing.resolve() if landing else None,
         full_refresh=full_refresh,
         dry_run=dry_run,
         overrides=overrides,
+        every=None if every is None else parse_every(every),
+        triggers=triggers,
     )
     home = Home.from_env()
     console.print(f"running [bold]{pipeline}[/] locally (home: {home.root})")

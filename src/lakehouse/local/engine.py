@@ -23,7 +23,7 @@ import pyspark
 import yaml
 
 from lakehouse.errors import LakehouseError, SourceUnavailable
-from lakehouse.local import class_archive, freshness, landing, preflight, sdp_entry
+from lakehouse.local import class_archive, freshness, landing, preflight
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
     AVRO_PACKAGE,
@@ -33,7 +33,7 @@ from lakehouse.local.home import (
     session_confs,
     static_confs,
 )
-from lakehouse.local.layers import layer_files
+from lakehouse.local.layers import layer_files, layer_schemas
 from lakehouse.local.lock import home_lock
 from lakehouse.local.progress import Progress
 from lakehouse.machine import die_with_parent, free_port, require_java
@@ -51,6 +51,8 @@ class RunOptions:
     full_refresh: bool = False
     dry_run: bool = False
     overrides: Mapping[str, str] | None = None
+    every: float | None = None  # seconds between updates of a long-running run (one Spark session)
+    triggers: int | None = None  # a long-running run stops after this many updates
 
 
 def pipeline_configuration(pipeline: LocalPipeline, root: Path, options: RunOptions) -> dict[str, str]:
@@ -132,12 +134,20 @@ def launch_confs(home: Home, pipeline: LocalPipeline, packages: list[str]) -> di
     }
 
 
-def launch_command(spec: Path, pipeline: LocalPipeline, summary: Path, options: RunOptions) -> list[str]:
-    command = [sys.executable, sdp_entry.__file__, str(spec), str(pipeline.folder), str(summary)]
+# The Python side of the run; imported only by the process it starts (it brings pyspark.pipelines).
+SDP_ENTRY = Path(__file__).with_name("sdp_entry.py")
+
+
+def launch_command(spec: Path, pipeline: LocalPipeline, summary: Path, options: RunOptions, runs: Path) -> list[str]:
+    command = [sys.executable, str(SDP_ENTRY), str(spec), str(pipeline.folder), str(summary)]
     if options.full_refresh:
         command.append("--full-refresh")
     if options.dry_run:
         command.append("--dry-run")
+    if options.every is not None:
+        command += ["--every", str(options.every), "--runs-dir", str(runs)]
+        if options.triggers is not None:
+            command += ["--triggers", str(options.triggers)]
     return command
 
 
@@ -148,7 +158,7 @@ def launch_env(confs: Mapping[str, str]) -> dict[str, str]:
     to start Python with ``SPARK_REMOTE=local[...]`` and the settings in
     ``PYSPARK_REMOTE_INIT_CONF_*``; PySpark then starts the real Spark Connect server itself. Setting
     that environment here saves the launcher JVM (about 230 MB resident) and its Ivy resolution. The settings go in
-    one piece (see :func:`lakehouse.local.sdp_entry.merge_launcher_confs`).
+    one piece (see ``merge_launcher_confs`` in :data:`SDP_ENTRY`).
     """
     spark_home = str(Path(pyspark.__file__).parent)
     return {
@@ -194,7 +204,8 @@ def run_pipeline(
         prepare_landing(configuration)
         check_source_reachable(configuration)
         empty = landing.empty_files(configuration)
-        unchanged = None if options.full_refresh or options.dry_run else nothing_to_do(home, pipeline, configuration)
+        one_shot = not (options.full_refresh or options.dry_run or options.every is not None)
+        unchanged = nothing_to_do(home, pipeline, configuration) if one_shot else None
         if unchanged is not None:
             on_event("lakehouse: every layer is up to date (no new input since the last run); Spark not started")
             result = _up_to_date_summary(home, pipeline, unchanged)
@@ -241,10 +252,12 @@ def _launch(
     spec = write_spec(home, pipeline, configuration)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = home.logs / f"{pipeline.key}-{stamp}.log"
-    summary = home.runs / f"{pipeline.key}-{stamp}.json"
-    command = launch_command(spec, pipeline, summary, options)
+    # A long-running run leaves one summary per update under runs/; its last one is also returned.
+    summary_dir = home.runs if options.every is None else home.pipeline_dir(pipeline.key)
+    summary = summary_dir / f"{pipeline.key}-{stamp}.json"
+    command = launch_command(spec, pipeline, summary, options, home.runs)
     env = launch_env(launch_confs(home, pipeline, packages_for(configuration)))
-    progress = Progress(home.warehouse, sdp_entry.layer_schemas(dict(configuration)))
+    progress = Progress(home.warehouse, layer_schemas(dict(configuration)))
     with log.open("w") as out:
         # Python and its Spark JVM inherit the home's lock (held until both are gone) and die with
         # this process.

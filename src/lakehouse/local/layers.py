@@ -38,3 +38,8 @@ def layer_files(pipeline_dir: Path) -> list[tuple[str, Path]]:
         )
     by_layer = {p.stem: p for p in files}
     return [(layer, by_layer[layer]) for layer in LAYER_ORDER if layer in by_layer]
+
+
+def layer_schemas(configuration: dict[str, str]) -> list[str]:
+    """The schemas a pipeline's tables live in (a quarantine lives in the silver schema)."""
+    return [configuration.get(f"lakehouse.schema.{layer}", layer) for layer in ("bronze", "silver", "gold")]

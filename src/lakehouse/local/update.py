@@ -1,0 +1,163 @@
+"""One update of a local pipeline: its layers in medallion order, each registered and run as a graph
+of its own unless it is up to date, then the run summary.
+
+Why layers are separate graphs: :mod:`lakehouse.local.layers`. Why a layer may be skipped:
+:mod:`lakehouse.local.freshness`. A graph can execute once: every update registers its layers anew
+and drops each graph when it has run, so a long-running ``lakehouse run --every`` does not pile them
+up in the server.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlparse
+
+import pyspark.sql.connect.proto as pb2
+from pyspark.pipelines import cli
+from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
+from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, handle_pipeline_events, start_run
+from pyspark.sql import SparkSession
+
+from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
+from lakehouse.compat import WARNINGS_ATTRIBUTE
+from lakehouse.local import delta_log, freshness
+from lakehouse.local.layers import layer_files, layer_schemas
+from lakehouse.local.summary import collect_summary
+
+
+class RecordingRegistry(SparkConnectGraphElementRegistry):
+    """The stock registry, remembering the datasets declared and the warning rules of their flows."""
+
+    def __init__(self, spark: SparkSession, graph_id: str) -> None:
+        super().__init__(spark, graph_id)
+        self.outputs: list[str] = []
+        self.warnings: dict[str, dict[str, str]] = {}
+        self.accounting: dict[str, Accounting] = {}
+
+    def register_output(self, output: Any) -> None:
+        self.outputs.append(output.name)
+        super().register_output(output)
+
+    def register_flow(self, flow: Any) -> None:
+        warnings = getattr(flow.func, WARNINGS_ATTRIBUTE, None)
+        if warnings:
+            self.warnings[flow.target] = warnings
+        declared = getattr(flow.func, ACCOUNTING_ATTRIBUTE, None)
+        if declared is not None:
+            self.accounting[flow.target] = declared
+        super().register_flow(flow)
+
+
+def run_layer(
+    spark: SparkSession, spec: cli.PipelineSpec, file: Path, full_refresh: bool, dry: bool
+) -> RecordingRegistry:
+    """Register one layer's file as its own graph and run (or validate) it."""
+    layer_spec = cli.PipelineSpec(
+        name=spec.name,
+        storage=spec.storage,
+        catalog=spec.catalog,
+        database=spec.database,
+        configuration=spec.configuration,
+        libraries=[cli.LibrariesGlob(include=file.name)],
+    )
+    graph_id = create_dataflow_graph(
+        spark, default_catalog=spec.catalog, default_database=spec.database, sql_conf=spec.configuration
+    )
+    registry = RecordingRegistry(spark, graph_id)
+    cli.register_definitions(file.parent / "spark-pipeline.yml", registry, layer_spec, spark, graph_id)
+    events = start_run(
+        spark,
+        graph_id,
+        full_refresh=[],
+        full_refresh_all=full_refresh,
+        refresh=[],
+        dry=dry,
+        storage=spec.storage,
+    )
+    try:
+        handle_pipeline_events(events)
+    finally:
+        drop_graph(spark, graph_id)
+    return registry
+
+
+def drop_graph(spark: SparkSession, graph_id: str) -> None:
+    """Forget a graph that has run: the server keeps every registered graph until it is dropped."""
+    command = pb2.Command()
+    command.pipeline_command.drop_dataflow_graph.CopyFrom(
+        pb2.PipelineCommand.DropDataflowGraph(dataflow_graph_id=graph_id)
+    )
+    cast(Any, spark).client.execute_command(command)
+
+
+def reads_unmaterialised_table(error: Exception, schemas: list[str]) -> bool:
+    """A dry run cannot register a layer that reads a layer table no run has written yet."""
+    missing = re.search(r"TABLE_OR_VIEW_NOT_FOUND\] The table or view `([^`]+)`\.`([^`]+)`", str(error))
+    return missing is not None and missing.group(1) in schemas
+
+
+def table_name(name: str) -> str:
+    """``schema.table`` of a dataset name as the registry reports it (``spark_catalog.schema.table``)."""
+    return name.removeprefix("spark_catalog.")
+
+
+def warehouse_folder(spark: SparkSession) -> Path:
+    """The Hive warehouse the server was started with, where each managed table has its folder."""
+    location = spark.conf.get("spark.sql.warehouse.dir") or "spark-warehouse"
+    return Path(urlparse(location).path if location.startswith("file:") else location)
+
+
+def run_update(
+    spark: SparkSession, spec: cli.PipelineSpec, pipeline_dir: Path, full_refresh: bool, dry: bool
+) -> dict[str, Any]:
+    """Run every layer that has work to do and return the update's summary (see the module docstring)."""
+    configuration = dict(spec.configuration)
+    warehouse = warehouse_folder(spark)
+    started = time.time()
+    for schema in layer_schemas(configuration):
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
+    before = delta_log.table_versions(warehouse, layer_schemas(configuration))
+    outputs: list[str] = []
+    warnings: dict[str, dict[str, str]] = {}
+    accounting: dict[str, Accounting] = {}
+    not_validated: list[str] = []
+    storage = Path(urlparse(spec.storage).path)
+    records = freshness.load(storage)
+    for layer, file in layer_files(pipeline_dir):
+        upstream = [table_name(name) for name in outputs]
+        current = freshness.fingerprint(file, configuration)
+        inputs = freshness.layer_inputs(warehouse, upstream, configuration)
+        record = records.get(layer)
+        if not (full_refresh or dry) and freshness.up_to_date(warehouse, record, current, inputs):
+            assert record is not None
+            print(f"lakehouse: layer {layer} is up to date (no new input since its last run)", flush=True)
+            outputs += record.outputs
+            continue
+        print(f"lakehouse: running layer {layer} ({file.name})", flush=True)
+        try:
+            registry = run_layer(spark, spec, file, full_refresh, dry)
+        except Exception as error:
+            if not (dry and reads_unmaterialised_table(error, layer_schemas(configuration))):
+                raise
+            not_validated.append(layer)
+            continue
+        outputs += [table_name(name) for name in registry.outputs]
+        warnings.update(registry.warnings)
+        accounting.update(registry.accounting)
+        if not dry and inputs is not None:
+            written = [table_name(name) for name in registry.outputs]
+            records[layer] = freshness.LayerRecord(current, inputs, written)
+            freshness.save(storage, records)
+    seconds = time.time() - started
+    if dry:
+        return {
+            "pipeline": spec.name,
+            "dry_run": True,
+            "datasets": outputs,
+            "not_validated": not_validated,
+            "seconds": round(seconds, 1),
+        }
+    return collect_summary(spark, warehouse, spec.name, outputs, before, warnings, seconds, accounting)
