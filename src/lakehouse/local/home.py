@@ -66,12 +66,6 @@ def static_confs(home: Home, packages: list[str], record_classes: bool = False) 
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(home.warehouse),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home.metastore};create=true",
-        # The embedded metastore's DataNucleus takes ids from a sequence table on a second pooled
-        # connection; an error there leaks it (datanucleus-rdbms #501) and a drained pool hangs every
-        # later CREATE TABLE for good (HIVE-26419). Seen here as a run stuck for 7 minutes. Embedded
-        # Derby connections are cheap: no pool, and ids in the caller's own transaction.
-        "spark.hadoop.datanucleus.connectionPoolingType": "NONE",
-        "spark.hadoop.datanucleus.valuegeneration.transactionAttribute": "EXISTING",
         "spark.driver.extraJavaOptions": java_options.strip(),
         "spark.jars.packages": ",".join(packages),
         "spark.sql.extensions": DELTA_EXTENSION,
