@@ -63,3 +63,35 @@ def test_a_killed_jvm_leaves_an_empty_recording_that_is_dropped():
 def test_it_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_CLASS_ARCHIVE", "off")
     assert class_archive.java_options(record=True) == ""
+
+
+def test_another_checkout_with_identical_jars_records_its_own_archive(tmp_path, monkeypatch):
+    """An archive recorded from other jars (even byte-identical hard links, as uv installs them) once
+    gave a CI clone Derby classes sealed to the other checkout: its metastore hung on a sealing violation."""
+    checkouts = []
+    for name in ("main", "clone"):
+        package = tmp_path / name / "pyspark"
+        (package / "jars").mkdir(parents=True)
+        checkouts.append(package)
+    original = checkouts[0] / "jars" / "derby.jar"
+    original.write_bytes(b"derby classes")
+    os.link(original, checkouts[1] / "jars" / "derby.jar")
+
+    def archive_of(package):
+        monkeypatch.setattr(class_archive.pyspark, "__file__", str(package / "__init__.py"))
+        return class_archive.archive_path()
+
+    assert archive_of(checkouts[0]) != archive_of(checkouts[1])
+    before = archive_of(checkouts[0])
+    assert archive_of(checkouts[0]) == before
+    (checkouts[0] / "jars" / "delta.jar").write_bytes(b"another jar")
+    assert archive_of(checkouts[0]) != before
+
+
+def test_only_the_newest_archives_are_kept(cache):
+    for age in range(5):
+        archive = cache / f"spark-4.2.0-{age}.jsa"
+        archive.write_bytes(b"classes")
+        os.utime(archive, ns=(time.time_ns() - age * 10**9, time.time_ns() - age * 10**9))
+    class_archive.prune(cache, keep=3)
+    assert sorted(path.name for path in cache.glob("*.jsa")) == [f"spark-4.2.0-{age}.jsa" for age in range(3)]

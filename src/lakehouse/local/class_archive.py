@@ -27,6 +27,9 @@ import pyspark
 from lakehouse.machine import require_java
 
 DISABLED = ("0", "off", "false", "no")
+# Archives of other checkouts and versions kept besides the newest (some 200 MB each): CI clones
+# come and go, each with its own archive.
+KEPT_ARCHIVES = 3
 
 
 def cache_dir() -> Path:
@@ -37,11 +40,21 @@ def enabled() -> bool:
     return os.environ.get("LAKEHOUSE_CLASS_ARCHIVE", "on").lower() not in DISABLED
 
 
+def _identity(path: Path) -> str:
+    stat = path.stat()
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def class_path_identity() -> str:
+    """The Java installation and the exact class path: PySpark's jar folder and every jar in it."""
+    jars = Path(pyspark.__file__).resolve().parent / "jars"
+    entries = [Path(require_java()).resolve(), *sorted(jars.glob("*.jar"))]
+    return "\n".join(_identity(entry) for entry in entries)
+
+
 def archive_path() -> Path:
-    """One archive per Java installation and PySpark version: an upgrade of either makes a new one."""
-    java = Path(require_java()).resolve()
-    stat = java.stat()
-    runtime = hashlib.sha256(f"{java}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    """One archive per Java installation, PySpark version and checkout: any change makes a new one."""
+    runtime = hashlib.sha256(class_path_identity().encode()).hexdigest()[:12]
     return cache_dir() / f"spark-{pyspark.__version__}-{runtime}.jsa"
 
 
@@ -85,7 +98,15 @@ def adopt_recorded(archive: Path | None = None) -> None:
             continue
         if pending.stat().st_size > 0 and not archive.exists():
             os.replace(pending, archive)
+            prune(archive.parent)
         pending.unlink(missing_ok=True)
+
+
+def prune(folder: Path, keep: int = KEPT_ARCHIVES) -> None:
+    """Drop all but the newest archives (a JVM mapping a dropped one keeps its mapping)."""
+    archives = sorted(folder.glob("spark-*.jsa"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    for stale in archives[keep:]:
+        stale.unlink(missing_ok=True)
 
 
 def wait_for_recording(timeout: float = 120.0) -> None:
