@@ -1,6 +1,6 @@
 """PostgreSQL -> Debezium -> Kafka -> `lakehouse run users`: silver equals the source table, row for row.
 
-The workload (2,000 changes through the real CLI) runs while the pipeline runs twice - once to the
+The workload (3,000 changes through the real CLI, 150 s) runs while the pipeline runs twice - once to the
 end, once killed with SIGKILL in the middle of silver - and the pipeline runs once more after it.
 Whatever order and duplication that produces on the topic (at-least-once delivery, replays after the
 kill), `silver.users` must equal `SELECT * FROM usuarios` and `silver.users_history` must hold
@@ -78,7 +78,7 @@ def kill_users_run_in_silver(stack: CdcStack, home: Path) -> None:
 def replicated(cdc_stack: CdcStack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("users-home")
     workload = subprocess.Popen(
-        [LAKEHOUSE, "produce", "users", "--changes", "2000", "--rate", "20", "--seed", "23", "--dsn", cdc_stack.dsn],
+        [LAKEHOUSE, "produce", "users", "--changes", "3000", "--rate", "20", "--seed", "23", "--dsn", cdc_stack.dsn],
         env=cdc_stack.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

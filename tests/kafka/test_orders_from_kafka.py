@@ -28,21 +28,23 @@ from confluent_kafka import Message
 from lakehouse.kafka import BrokerStatus
 from tests.kafka.orders_scenario import (
     GOLD_TABLES,
-    ProcessGroups,
-    Run,
     broken_payloads,
     dead_port,
     expected_lines,
-    explain,
     first_messages,
-    flow_completed,
-    flow_running,
     payload,
     produce,
     run_args,
-    run_lakehouse,
     second_messages,
     snapshot_queries,
+)
+from tests.killable import (
+    ProcessGroups,
+    Run,
+    explain,
+    flow_completed,
+    flow_running,
+    run_lakehouse,
     sorted_rows,
 )
 from tests.pipeline import expected_orders as expected

@@ -1,5 +1,6 @@
 """One local warehouse with orders and notifications run on their fixtures, shared by every test
-that reads those runs: the pipelines' own checks, the BI dashboard and the quality command.
+that reads those runs: the pipelines' own checks, the BI dashboard and the quality command; and one
+run of any other pipeline on its fixtures, made when a test first asks for it.
 
 Each pipeline runs once per test session over a copy of its bundled fixtures, into one
 ``LAKEHOUSE_HOME`` - as a workspace would have both pipelines' gold in one schema. Nothing may add
@@ -9,13 +10,14 @@ input to this home or run in it again: a test that needs a second run makes its 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.pipeline import shared_gold
-from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
+from tests.pipeline.local import PII_HASH_KEY, PROJECT_ROOT, lakehouse, query
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 GOLD_PIPELINES = {"orders": "orders", "notifications": "notifications"}  # pipeline -> fixture entity
@@ -52,3 +54,32 @@ def gold_home(fixture_runs: FixtureRuns) -> Path:
 def gold_tables(gold_home: Path) -> dict:
     """Every query of :mod:`tests.pipeline.shared_gold` over ``gold_home``, in one Spark session."""
     return query(gold_home, database=shared_gold.LOCAL_GOLD, **shared_gold.all_queries())
+
+
+@dataclass(frozen=True)
+class FixtureRun:
+    home: Path
+    landing: Path
+    stdout: str
+
+
+@pytest.fixture(scope="session")
+def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], FixtureRun]:
+    """``fixture_run(pipeline)``: its one run over a copy of ``fixtures/<pipeline>``, in a home of its own.
+
+    Made on first request and shared by the session (the pipeline's checks, the crash scenarios).
+    Nothing may add input to these homes or run in them again.
+    """
+    done: dict[str, FixtureRun] = {}
+
+    def run(pipeline: str) -> FixtureRun:
+        if pipeline not in done:
+            home = tmp_path_factory.mktemp(f"{pipeline}-home")
+            landing = tmp_path_factory.mktemp(f"{pipeline}-landing")
+            shutil.copytree(FIXTURES / pipeline, landing / pipeline)
+            result = lakehouse(home, "run", pipeline, "--landing", str(landing), env=PII_HASH_KEY)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+            done[pipeline] = FixtureRun(home, landing, result.stdout)
+        return done[pipeline]
+
+    return run

@@ -26,9 +26,15 @@ print("RESULT=" + json.dumps(out, default=str))
 """
 
 
-def lakehouse(home: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+# The key gold's keyed hashes use in every pipeline test (the local stand-in of the secret scope's).
+PII_HASH_KEY = {"LAKEHOUSE_PII_HASH_KEY": "pipeline-tests-hash-key"}
+
+
+def lakehouse(
+    home: Path, *args: str, timeout: int = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the `lakehouse` command as a user would, in the project folder, with its own home."""
-    env = {**os.environ, "LAKEHOUSE_HOME": str(home), "COLUMNS": "200"}
+    env = {**os.environ, **(env or {}), "LAKEHOUSE_HOME": str(home), "COLUMNS": "200"}
     return subprocess.run(
         [LAKEHOUSE, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

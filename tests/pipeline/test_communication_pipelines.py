@@ -8,31 +8,20 @@ exactly.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from tests.file_shapes import csv_records
 from tests.pipeline import expected_communication as expected
-from tests.pipeline.conftest import FixtureRuns
-from tests.pipeline.local import PROJECT_ROOT, accounting, lakehouse, latest_summary, query
+from tests.pipeline.conftest import FixtureRun, FixtureRuns
+from tests.pipeline.local import PROJECT_ROOT, accounting, latest_summary, query
 
 pytestmark = pytest.mark.pipeline
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 UTC_TEXT = "'yyyy-MM-dd HH:mm:ss.SSSSSS'"
-
-
-def run_pipeline(tmp_path_factory: pytest.TempPathFactory, pipeline: str, entity: str) -> Path:
-    """Run ``pipeline`` once over a copy of its entity's fixtures; return the run's home."""
-    home = tmp_path_factory.mktemp(f"{pipeline}-home")
-    landing = tmp_path_factory.mktemp(f"{pipeline}-landing")
-    shutil.copytree(FIXTURES / entity, landing / entity)
-    done = lakehouse(home, "run", pipeline, "--landing", str(landing))
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return home
 
 
 def utc(column: str) -> str:
@@ -180,8 +169,8 @@ INVOICES = expected.invoices(INVOICE_LINES)
 
 
 @pytest.fixture(scope="module")
-def invoices(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    home = run_pipeline(tmp_path_factory, "invoices", "invoices")
+def invoices(fixture_run: Callable[[str], FixtureRun]) -> dict:
+    home = fixture_run("invoices").home
     return query(
         home,
         bronze="SELECT count(*) AS n FROM bronze.invoices_raw",
@@ -245,8 +234,8 @@ SESSIONS = expected.chatbot_sessions(CHATBOT.answers)
 
 
 @pytest.fixture(scope="module")
-def chatbot(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    home = run_pipeline(tmp_path_factory, "chatbot", "chatbot")
+def chatbot(fixture_run: Callable[[str], FixtureRun]) -> dict:
+    home = fixture_run("chatbot").home
     views = {}
     for flow, keys in expected.FLOW_VIEWS.items():
         table = f"gold.chatbot_flow_{flow.lower()}"
