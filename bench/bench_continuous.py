@@ -62,6 +62,8 @@ class Producer:
         self.landing, self.rate, self.batch = landing, rate, batch
         start = datetime(2026, 1, 1, tzinfo=UTC)
         self.template = list(synthetic_notifications(rate * 60, customers=2_000, seed=seed, start=start))
+        # ids and times given to the events of the last two batches: a copy keeps its original's
+        self.assigned: tuple[dict[str, tuple[str, datetime]], dict[str, tuple[str, datetime]]] = ({}, {})
         self.valid_per_minute: Counter[datetime] = Counter()
         self.valid_ids: set[str] = set()
         self.written = 0
@@ -69,16 +71,18 @@ class Producer:
 
     def write_batch(self, number: int, at: datetime) -> None:
         size = int(self.rate * self.batch)
-        offset = (number * size) % len(self.template)
-        replay = (number * size) // len(self.template)
-        chosen: dict[str, tuple[str, datetime]] = {}
+        previous, _ = self.assigned
+        current: dict[str, tuple[str, datetime]] = {}
+        self.assigned = (current, previous)
         lines = []
         for index in range(size):
-            event = dict(self.template[(offset + index) % len(self.template)])
+            position = number * size + index
+            event = dict(self.template[position % len(self.template)])
             moment = at + timedelta(seconds=self.batch * index / size)
             if event.get("message_id"):
-                key = event["message_id"]
-                event["message_id"], moment = chosen.setdefault(key, (f"{key}-{replay}", moment))
+                key = f"{event['message_id']}-{position // len(self.template)}"
+                event["message_id"], moment = current.get(key) or previous.get(key) or (key, moment)
+                current[key] = (event["message_id"], moment)
             text = moment.isoformat(timespec="milliseconds")
             event["event_datetime"] = text if len(event["event_datetime"]) > 19 else text[:19]
             if is_valid(event) and event["message_id"] not in self.valid_ids:
