@@ -21,7 +21,7 @@ import pytest
 from lakehouse.produce.users import COLUMNS
 from tests.cdc.conftest import CdcStack
 from tests.cdc.topic import table_rows
-from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, query
+from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, latest_summary, query
 
 pytestmark = [pytest.mark.cdc, pytest.mark.kafka, pytest.mark.pipeline, pytest.mark.timeout(1200)]
 
@@ -85,7 +85,7 @@ def replicated(cdc_stack: CdcStack, tmp_path_factory: pytest.TempPathFactory) ->
         text=True,
     )
     run_users(cdc_stack, home)
-    assert workload.poll() is None, "the workload ended before the first run did: raise --changes"
+    first_bronze = bronze_rows(latest_summary(home, "users"))
     kill_users_run_in_silver(cdc_stack, home)
     output, _ = workload.communicate(timeout=600)
     assert workload.returncode == 0, output
@@ -98,8 +98,19 @@ def replicated(cdc_stack: CdcStack, tmp_path_factory: pytest.TempPathFactory) ->
         users=f"SELECT {columns} FROM silver.users",
         open_versions="SELECT id, count(*) AS n FROM silver.users_history WHERE __END_AT IS NULL GROUP BY id",
         gold="SELECT * FROM gold.users",
+        bronze="SELECT count(*) AS n FROM bronze.users_changes_raw",
     )
-    return {"tables": tables, "source": table_rows(cdc_stack.dsn), "workload": output}
+    return {"tables": tables, "source": table_rows(cdc_stack.dsn), "workload": output, "first_bronze": first_bronze}
+
+
+def bronze_rows(summary: dict[str, Any]) -> int:
+    (bronze,) = [d["rows_written"] for d in summary["datasets"] if d["dataset"] == "bronze.users_changes_raw"]
+    return int(bronze)
+
+
+def test_the_first_run_read_while_the_workload_was_still_writing(replicated):
+    """Its bronze layer read part of the changes: the rest came in while and after it ran."""
+    assert 0 < replicated["first_bronze"] < replicated["tables"]["bronze"][0]["n"], replicated["workload"]
 
 
 def test_silver_users_equals_the_source_table_row_for_row(replicated):

@@ -1,7 +1,8 @@
 """A power cut mid-silver and mid-gold loses nothing and doubles nothing, in every file-fed pipeline.
 
 For each pipeline with streaming state (de-duplication, streaming aggregations, AUTO CDC, snapshot
-CDC), a home of its own takes the bundled fixtures through three `lakehouse run`s: the first is
+CDC), a home of its own takes the bundled fixtures through three `lakehouse run`s (the pipelines'
+sequences run side by side, each in its own home): the first is
 SIGKILLed (CLI, JVM and pipeline process at once) a few seconds into its silver layer, the second
 once a gold flow has committed its result while the layer is still running, the third runs to
 completion. Its gold must then equal gold of an uninterrupted run over the same files, row for row
@@ -14,6 +15,7 @@ from __future__ import annotations
 import shutil
 import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,21 +57,36 @@ def groups() -> Iterator[ProcessGroups]:
     tracked.kill_all()
 
 
+def crash_sequence(groups: ProcessGroups, home: Path, landing: Path, pipeline: str) -> Crash:
+    shutil.copytree(PROJECT_ROOT / "fixtures" / pipeline, landing / pipeline)
+    args = ["run", pipeline, "--landing", str(landing)]
+
+    def run(kill_after: Callable[[str], bool] | None = None, delay: float = 0.0) -> Run:
+        return run_lakehouse(groups, home, args, kill_after=kill_after, delay=delay, env=PII_HASH_KEY)
+
+    killed = [run(in_layer("silver", "is RUNNING"), delay=3), run(in_layer("gold", "has COMPLETED"))]
+    return Crash(home, killed, run())
+
+
 @pytest.fixture(scope="module")
-def crashes(tmp_path_factory: pytest.TempPathFactory, groups: ProcessGroups) -> dict[str, Crash]:
-    done = {}
-    for pipeline in PIPELINES:
-        home = tmp_path_factory.mktemp(f"{pipeline}-crash-home")
-        landing = tmp_path_factory.mktemp(f"{pipeline}-crash-landing")
-        shutil.copytree(PROJECT_ROOT / "fixtures" / pipeline, landing / pipeline)
-        args = ["run", pipeline, "--landing", str(landing)]
-
-        def run(kill_after: Callable[[str], bool] | None = None, delay: float = 0.0) -> Run:
-            return run_lakehouse(groups, home, args, kill_after=kill_after, delay=delay, env=PII_HASH_KEY)  # noqa: B023
-
-        killed = [run(in_layer("silver", "is RUNNING"), delay=3), run(in_layer("gold", "has COMPLETED"))]
-        done[pipeline] = Crash(home, killed, run())
-    return done
+def crashes(
+    tmp_path_factory: pytest.TempPathFactory,
+    groups: ProcessGroups,
+    fixture_runs: FixtureRuns,
+    fixture_run: Callable[[str], FixtureRun],
+) -> dict[str, Crash]:
+    """Every pipeline's crash sequence, and the uninterrupted runs not made yet, three at a time:
+    a small run keeps about one of the two cores busy, and each sequence has its own home."""
+    folders = {
+        p: (tmp_path_factory.mktemp(f"{p}-crash-home"), tmp_path_factory.mktemp(f"{p}-crash-landing"))
+        for p in PIPELINES
+    }
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        started = {p: pool.submit(crash_sequence, groups, *folders[p], p) for p in PIPELINES}
+        clean = [pool.submit(fixture_run, p) for p in PIPELINES if p not in SHARED_HOME]
+        for future in clean:
+            future.result()
+        return {p: future.result() for p, future in started.items()}
 
 
 def gold_folders(home: Path) -> dict[str, Path]:
@@ -77,7 +94,9 @@ def gold_folders(home: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def clean_homes(fixture_runs: FixtureRuns, fixture_run: Callable[[str], FixtureRun]) -> dict[str, Path]:
+def clean_homes(
+    crashes: dict[str, Crash], fixture_runs: FixtureRuns, fixture_run: Callable[[str], FixtureRun]
+) -> dict[str, Path]:
     return {p: fixture_runs.home if p in SHARED_HOME else fixture_run(p).home for p in PIPELINES}
 
 
