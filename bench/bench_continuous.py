@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -44,6 +45,7 @@ PANEL = "gold.notifications_per_minute"
 DETAIL = "gold.notifications_detail"
 PANEL_WATERMARK = timedelta(minutes=2)  # the pipeline's default lakehouse.notifications.panel_watermark
 SPOILED_CHANNEL = "Pigeon"
+BRONZE_GAIN = re.compile(r"bronze\.notifications_raw \+([\d,]+)")
 
 
 def is_valid(event: dict[str, Any]) -> bool:
@@ -178,6 +180,9 @@ def main() -> None:
     parser.add_argument("--batch", type=float, default=5.0, help="seconds of events per landed file")
     parser.add_argument("--every", default="60s", help="the run's trigger interval")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--tail-limit", type=float, default=300.0, help="seconds to wait for the backlog after the producer ends"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,6 +209,8 @@ def main() -> None:
         memory: list[tuple[float, float]] = []
         try:
             while run.poll() is None and not tail_read(output, producer):
+                if producer.finished_at and time.monotonic() > producer.finished_at + args.tail_limit:
+                    break  # fell behind: the backlog would take longer than the limit to read
                 rss = jvm_rss_mib(run.pid)
                 if rss is not None:
                     memory.append((round(time.monotonic() - started), round(rss)))
@@ -236,10 +243,13 @@ def main() -> None:
             if per_minute.get(m.strftime("%Y-%m-%d %H:%M")) != producer.valid_per_minute[m]
         ]
         updates = [line.strip() for _, line in output if is_update_done(line)]
+        read = sum(int(m.group(1).replace(",", "")) for u in updates if (m := BRONZE_GAIN.search(u)))
     figures = {
         "rate_events_per_second": args.rate,
         "minutes": args.minutes,
         "events_written": producer.written,
+        "events_read_into_bronze": read,
+        "kept_up": read == producer.written,
         "valid_events": len(producer.valid_ids),
         "updates": updates,
         "closed_minutes": len(closed),
@@ -254,6 +264,7 @@ def main() -> None:
         "closed_minutes_with_wrong_count": wrong_minutes,
     }
     goals = {
+        "kept up with the producer": read == producer.written,
         "every closed minute in gold within 60 s + watermark": bool(lags)
         and not missing
         and max(lags) <= figures["lag_goal_seconds"],
@@ -261,7 +272,9 @@ def main() -> None:
         and not wrong_minutes,
     }
     rss = [value for _, value in memory]
-    print(f"{producer.written:,} events written ({len(producer.valid_ids):,} valid) in {args.minutes} min")
+    print(
+        f"{producer.written:,} events written ({len(producer.valid_ids):,} valid) in {args.minutes} min; {read:,} read"
+    )
     for line in updates:
         print(f"  {line}")
     if lags:
