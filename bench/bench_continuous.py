@@ -212,7 +212,7 @@ def main() -> None:
                 if producer.finished_at and time.monotonic() > producer.finished_at + args.tail_limit:
                     break  # fell behind: the backlog would take longer than the limit to read
                 rss = jvm_rss_mib(run.pid)
-                if rss is not None:
+                if rss is not None and rss > 64:  # not a JVM starting or exiting
                     memory.append((round(time.monotonic() - started), round(rss)))
                 time.sleep(10)
         finally:
