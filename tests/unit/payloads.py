@@ -10,11 +10,14 @@ so most examples reach the typing and the rules instead of failing at the first 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
+from functools import reduce
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from pyspark.sql import DataFrame, Row
 
 # Characters that break naive code: separators, quotes, escapes, NUL, BOM, RTL/zero-width marks,
 # combining accents, a non-BMP emoji, full-width and Arabic-Indic digits (not ASCII digits).
@@ -107,3 +110,16 @@ property_settings = settings(
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+def union_all(frames: list[DataFrame]) -> DataFrame:
+    """The tagged outputs of one parsed frame as one frame, so a single collect reads them all."""
+    return reduce(DataFrame.unionByName, frames)
+
+
+def keys_by_place(rows: list[Row], key: tuple[str, ...]) -> dict[str, Counter[tuple[Any, ...]]]:
+    """How often each record key was parsed, reached silver, and was quarantined."""
+    return {
+        where: Counter(tuple(r[c] for c in key) for r in rows if r.where == where)
+        for where in ("parsed", "silver", "quarantine")
+    }

@@ -24,7 +24,16 @@ from lakehouse.characters import silver as characters
 from lakehouse.compat import apply_local_expectations
 from lakehouse.quality import keep_valid
 from tests.unit.bronze import bronze_frame
-from tests.unit.payloads import not_json, numeric_text, objects, odd_text, property_settings, wild_values
+from tests.unit.payloads import (
+    keys_by_place,
+    not_json,
+    numeric_text,
+    objects,
+    odd_text,
+    property_settings,
+    union_all,
+    wild_values,
+)
 
 # The API's field names, read off the schema silver parses them with.
 FIELDS = tuple(field.split(" ")[0] for field in characters.CHARACTER_SCHEMA.split(", "))
@@ -152,10 +161,7 @@ def routed(parsed: DataFrame) -> DataFrame:
             *no_key, F.lit("latest").alias("where"), F.to_json(F.struct("*")).alias("row")
         ),
     ]
-    union = tagged[0]
-    for frame in tagged[1:]:
-        union = union.unionByName(frame)
-    return union
+    return union_all(tagged)
 
 
 @property_settings
@@ -164,10 +170,7 @@ def test_every_character_ends_in_exactly_one_of_silver_or_quarantine(spark, batc
     # Parsed once, every column computed (none pruned away), and each output read from that frame.
     parsed = characters.parse_character_pages(bronze_frame(spark, batch)).localCheckpoint(eager=True)
     rows = routed(parsed).collect()
-    by_place = {
-        where: Counter(tuple(r[c] for c in KEY) for r in rows if r.where == where)
-        for where in ("parsed", "silver", "quarantine")
-    }
+    by_place = keys_by_place(rows, KEY)
     assert by_place["silver"] + by_place["quarantine"] == by_place["parsed"]
     per_file = Counter(r.offset for r in rows if r.where == "parsed")
     assert per_file == Counter({i: expected_rows(text) for i, text in enumerate(batch)})

@@ -23,7 +23,7 @@ from lakehouse.quality import keep_valid
 from lakehouse.quarantine import to_quarantine
 from tests.file_shapes import json_records
 from tests.unit.bronze import bronze_frame
-from tests.unit.payloads import objects, odd_text, property_settings, wild_values
+from tests.unit.payloads import keys_by_place, objects, odd_text, property_settings, wild_values
 
 FIELDS = ("customer", "flow", "session", "timestamp", "content")
 
@@ -93,10 +93,7 @@ def routed(parsed: DataFrame) -> DataFrame:
 @given(batch=st.lists(files, min_size=1, max_size=12))
 def test_every_chatbot_answer_ends_in_exactly_one_of_silver_or_quarantine(spark, batch):
     rows = routed(chatbot.parse_chatbot_files(bronze_frame(spark, batch))).collect()
-    by_place = {
-        where: Counter(tuple(r[c] for c in KEY) for r in rows if r.where == where)
-        for where in ("parsed", "silver", "quarantine")
-    }
+    by_place = keys_by_place(rows, KEY)
     assert by_place["silver"] + by_place["quarantine"] == by_place["parsed"]
     per_file = Counter(r.offset for r in rows if r.where == "parsed")
     assert per_file == Counter({i: expected_rows(text) for i, text in enumerate(batch)})

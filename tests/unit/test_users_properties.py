@@ -25,7 +25,7 @@ from lakehouse.quality import keep_valid
 from lakehouse.users import silver as users
 from tests.unit.bronze import bronze_frame
 from tests.unit.debezium import ROW_COLUMNS, change, user
-from tests.unit.payloads import batches, extreme_numbers, not_json, numeric_text, objects, property_settings
+from tests.unit.payloads import batches, extreme_numbers, not_json, numeric_text, objects, property_settings, union_all
 
 INSTANTS = st.sampled_from(
     [
@@ -125,10 +125,7 @@ def routed(parsed: DataFrame) -> DataFrame:
             "offset", F.lit("tombstone").alias("where"), F.to_json(F.struct("*")).alias("row")
         ),
     ]
-    union = tagged[0]
-    for frame in tagged[1:]:
-        union = union.unionByName(frame)
-    return union
+    return union_all(tagged)
 
 
 @property_settings
