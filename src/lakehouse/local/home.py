@@ -77,11 +77,20 @@ def static_confs(home: Home, packages: list[str], record_classes: bool = False) 
 
 
 def session_confs() -> dict[str, str]:
-    """Runtime settings: Delta tables by default, small shuffles for a laptop, UTC everywhere."""
+    """Runtime settings: Delta tables by default, small shuffles for a laptop, UTC everywhere.
+
+    Spark 4.2 refuses to start a query whose checkpoint has no batch yet but a non-empty
+    ``offsets``/``state``/``commits`` folder (a guard against two queries sharing one checkpoint).
+    A process killed while writing its first offset leaves exactly that - a ``.0.<uuid>.tmp`` file -
+    and the flow would then fail on every later run. The pipeline engine gives each flow its own
+    checkpoint, so the guard protects nothing here and is off; a lost checkpoint under a table with
+    rows is still refused (:mod:`lakehouse.local.preflight`).
+    """
     return {
         "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
         "spark.sql.sources.default": "delta",
         "spark.sql.shuffle.partitions": "2",
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.sql.session.timeZone": "UTC",
+        "spark.sql.streaming.verifyCheckpointDirectoryEmptyOnStart": "false",
     }
