@@ -71,6 +71,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _local_session() -> SparkSession:
+    # Python data sources (lakehouse.empty_files) run in a Python worker: this environment's.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (
         SparkSession.builder.master("local[1]")
         .appName("lakehouse-tests")

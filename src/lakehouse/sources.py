@@ -4,7 +4,9 @@ Whatever the source (a landing folder, Kafka, Azure Event Hubs, Event Hubs Captu
 Loader), bronze has one fixed schema (:data:`lakehouse.columns.BRONZE_COLUMNS`): the payload exactly
 as received plus where it came from. Silver parses ``raw_payload``; nothing is parsed, filtered or
 dropped here, so bronze keeps every record, malformed ones included. A landed file is split into its
-records by its own shape (JSON lines, a JSON array, one document), the same way on both engines.
+records by its own shape (JSON lines, a JSON array, one document), the same way on both engines; a
+0-byte file, which Spark's file sources never read, comes from :mod:`lakehouse.empty_files` as one
+empty record.
 
 The option builders are pure and unit-tested with their exact dicts, including the ones only
 Databricks can run (Auto Loader, Event Hubs with a secret from a secret scope).
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse import compat
+from lakehouse import compat, empty_files
 from lakehouse.capture import capture_stream, capture_to_bronze
 from lakehouse.file_records import json_records
 from lakehouse.settings import EventHubsSettings, KafkaSettings, SourceSettings
@@ -79,6 +81,19 @@ def landing_folder(source: SourceSettings, entity: str) -> str:
     return f"{source.landing_path.rstrip('/')}/{entity}"
 
 
+def reads_empty_files(source: SourceSettings, folder: str | None = None) -> bool:
+    """A landing folder the driver can list gets the 0-byte-file stream next to the file stream."""
+    folder = folder or source.landing_path or ""
+    return source.kind == "files" and empty_files.listable(folder)
+
+
+def register_file_readers(spark: SparkSession, source: SourceSettings) -> None:
+    """Registers :mod:`lakehouse.empty_files` when bronze will read it. A pipeline file calls this
+    at its top level: the pipeline engine forbids it inside a dataset's query function."""
+    if reads_empty_files(source):
+        spark.dataSource.register(empty_files.EmptyFiles)
+
+
 # How a landed file is cut into records: ``array<string>`` of a file's whole text.
 Splitter = Callable[[Column], Column]
 
@@ -114,7 +129,28 @@ def read_bronze(
         raw = spark.readStream.format("cloudFiles").options(**autoloader_text_options()).load(folder)
     else:
         raw = spark.readStream.format("text").options(**files_options()).load(folder)
-    return text_to_bronze(raw, ingested_at) if records is None else records_to_bronze(raw, records, ingested_at)
+    bronze = text_to_bronze(raw, ingested_at) if records is None else records_to_bronze(raw, records, ingested_at)
+    if reads_empty_files(source, folder):
+        empty = spark.readStream.format(empty_files.NAME).load(folder)
+        bronze = bronze.unionByName(empty_files_to_bronze(empty, ingested_at, whole=records is None))
+    return bronze
+
+
+def empty_files_to_bronze(empty: DataFrame, ingested_at: Column, whole: bool) -> DataFrame:
+    """A 0-byte file (:mod:`lakehouse.empty_files`) as the file stream would give its one record: an
+    empty payload, at position 0 of its file unless files are kept whole."""
+    offset = F.lit(None).cast("bigint") if whole else F.lit(0).cast("bigint")
+    return empty.select(
+        F.lit("").alias("raw_payload"),
+        F.lit(None).cast("string").alias("kafka_key"),
+        F.lit(None).cast("string").alias("topic"),
+        F.lit(None).cast("int").alias("partition"),
+        offset.alias("offset"),
+        F.lit(None).cast("timestamp").alias("kafka_timestamp"),
+        F.col("file_path"),
+        F.col("file_modification_time"),
+        ingested_at.alias("ingested_at"),
+    )
 
 
 def kafka_to_bronze(raw: DataFrame, ingested_at: Column) -> DataFrame:

@@ -209,7 +209,7 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
     shaped = [{**generated[n], "event_id": f"shaped-{n}"} for n in (10, 11, 12)]
     (landing / "orders" / "export-array.json").write_text(json.dumps(shaped[:2], indent=2))
     (landing / "orders" / "export-pretty.json").write_text(json.dumps(shaped[2], indent=2) + "\n")
-    (landing / "orders" / "export-empty.jsonl").write_text("")  # no record, but its arrival is reported
+    (landing / "orders" / "export-empty.jsonl").write_text("")  # one empty record, quarantined
     hidden = landing / "orders" / ".orders-late.jsonl.tmp"
     # Messy on purpose: a transport duplicate of one event and a record that fails the rules; and
     # conflicting duplicates (issue 14 item 2): other content under an event_id of run 1, and two
@@ -228,7 +228,9 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
         bronze="SELECT count(*) AS n FROM bronze.orders_raw",
         late="SELECT count(*) AS n FROM bronze.orders_raw "
         f"WHERE get_json_object(raw_payload, '$.event_id') IN ({late_ids})",
-        broken="SELECT count(*) AS n FROM silver.order_lines_quarantine WHERE try_parse_json(raw_payload) IS NULL",
+        broken="SELECT count(*) AS n FROM silver.order_lines_quarantine WHERE try_parse_json(raw_payload) IS NULL "
+        "AND raw_payload <> ''",
+        empty="SELECT file_path, failed_rules FROM silver.order_lines_quarantine WHERE raw_payload = ''",
         runs="SELECT count(DISTINCT ingested_at) AS n FROM bronze.orders_raw",
         in_silver="SELECT count(*) AS n FROM silver.order_lines WHERE event_id = 'late-beyond-dedup-window'",
         shaped="SELECT count(*) AS n FROM silver.order_lines WHERE event_id IN "
@@ -238,20 +240,20 @@ def test_a_file_being_written_is_read_whole_once_it_is_renamed_into_place(ran):
         kept="SELECT event_id, count(*) AS n FROM silver.order_lines "
         f"WHERE event_id IN ('{generated[5]['event_id']}', '{events[1]['event_id']}') GROUP BY event_id ORDER BY 1",
     )
-    assert got["bronze"] == [{"n": 211}], "the hidden file was not read before its rename, and whole after it"
+    assert got["bronze"] == [{"n": 212}], "the hidden file was not read before its rename, and whole after it"
     conflicted = sorted([generated[5]["event_id"], events[1]["event_id"]])
     assert got["conflicts"] == [{"event_id": e, "failed_rules": ["conflicting_duplicate"]} for e in conflicted]
     assert got["kept"] == [{"event_id": e, "n": 1} for e in conflicted], "silver keeps one version of each id"
-    empty = str(landing / "orders" / "export-empty.jsonl")
-    assert latest_summary(home, "orders")["empty_files"] == [empty]
-    assert f"warning: empty file {empty}" in re.sub(r"\s*\n\s*", "", done.stdout), done.stdout
+    assert got["empty"] == [
+        {"file_path": f"file:{landing}/orders/export-empty.jsonl", "failed_rules": ["payload_not_empty"]}
+    ]
     assert got["shaped"] == [{"n": 3}], "an array file and a pretty-printed file are records, not fragments"
     assert got["late"] == [{"n": 6}], "the 5 late events, a conflicting version of one of them"
     assert got["in_silver"] == [{"n": 1}], "an event behind the dedup window must still reach silver"
     assert got["broken"] == [{"n": 0}], "no half-written line reached the quarantine"
     assert got["runs"] == [{"n": 2}]
     written = re.search(r"bronze\.orders_raw\s*│\s*(\d+)", done.stdout)
-    assert written and int(written.group(1)) == len(messy) + len(shaped), done.stdout
+    assert written and int(written.group(1)) == len(messy) + len(shaped) + 1, done.stdout
     # A messy second run (a renamed file, a late event): every record read is still accounted for.
     counted = accounting(latest_summary(home, "orders"), "silver.order_lines", "silver.order_lines_quarantine")
-    assert counted == {"read": 11, "silver": 7, "quarantined": 3, "duplicates": 1, "adds_up": True}
+    assert counted == {"read": 12, "silver": 7, "quarantined": 4, "duplicates": 1, "adds_up": True}

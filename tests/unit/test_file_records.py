@@ -63,6 +63,7 @@ def test_bronze_numbers_each_record_of_a_file_and_keeps_its_file(spark, tmp_path
     (tmp_path / "orders" / "export.json").write_text('[\n  {"event_id": "e1"},\n  {"event_id": "e2"}\n]\n')
     (tmp_path / "orders" / "pretty.json").write_text('{\n  "event_id": "e3"\n}\n')
     settings = PipelineSettings.from_conf({"lakehouse.landing_path": str(tmp_path)})
+    sources.register_file_readers(spark, settings.source)
     stream = sources.read_bronze(spark, settings.source, "orders")
     query = stream.writeStream.format("memory").queryName("bronze_shapes").trigger(availableNow=True).start()
     query.awaitTermination()

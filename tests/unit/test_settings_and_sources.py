@@ -89,6 +89,7 @@ def test_file_lines_land_in_bronze_with_their_file(spark, tmp_path):
     (tmp_path / "orders").mkdir()
     (tmp_path / "orders" / "a.jsonl").write_text('{"a": 1}\nnot json\n')
     settings = PipelineSettings.from_conf(Conf({"lakehouse.landing_path": str(tmp_path)}))
+    sources.register_file_readers(spark, settings.source)
     stream = sources.read_bronze(spark, settings.source, "orders")
     query = stream.writeStream.format("memory").queryName("bronze_files").trigger(availableNow=True).start()
     query.awaitTermination()

@@ -38,8 +38,6 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         return
     console.print(summary_table(summary))
     console.print(f"quarantined this run: {summary.get('quarantined', 0)}")
-    for path in summary.get("empty_files", []):
-        console.print(f"warning: empty file {path} has no record to read (Spark skips 0-byte files)")
 
 
 def format_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str | Table:

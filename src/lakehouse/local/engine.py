@@ -23,7 +23,7 @@ import pyspark
 import yaml
 
 from lakehouse.errors import LakehouseError, SourceUnavailable
-from lakehouse.local import class_archive, freshness, landing, preflight
+from lakehouse.local import class_archive, freshness, preflight
 from lakehouse.local.bundle import LocalPipeline
 from lakehouse.local.home import (
     AVRO_PACKAGE,
@@ -203,7 +203,6 @@ def run_pipeline(
         preflight.check_state(home, pipeline, configuration, options.full_refresh)
         prepare_landing(configuration)
         check_source_reachable(configuration)
-        empty = landing.empty_files(configuration)
         one_shot = not (options.full_refresh or options.dry_run or options.every is not None)
         unchanged = nothing_to_do(home, pipeline, configuration) if one_shot else None
         if unchanged is not None:
@@ -212,10 +211,8 @@ def run_pipeline(
         else:
             result = _launch(home, pipeline, configuration, options, on_event, lock)
         if not options.dry_run:
-            reported = preflight.reported_empty_files(home, pipeline, options.full_refresh)
-            result["empty_files"] = [path for path in empty if path not in reported]
             Path(result["summary"]).write_text(json.dumps(result, indent=2, default=str))
-            preflight.record_state(home, pipeline, configuration, empty_files=sorted({*reported, *empty}))
+            preflight.record_state(home, pipeline, configuration)
     return result
 
 

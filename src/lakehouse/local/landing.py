@@ -1,9 +1,7 @@
 """What sits in a pipeline's landing folders, read from the file system before Spark starts.
 
-Spark's file sources never read a 0-byte file: ``FileSourceScanExec`` drops every file of length 0
-before any reader sees it, whatever the format, so an empty export cannot become a bronze row (the
-same holds for Auto Loader on Databricks). It would leave no trace at all; the local runner reports
-each empty file the first time it finds it instead (:func:`empty_files`).
+The freshness check (:mod:`lakehouse.local.freshness`) reads this inventory to tell whether a run
+has anything new to read; empty files count, as bronze records them (:mod:`lakehouse.empty_files`).
 
 Names starting with ``.`` or ``_`` are a writer's files in progress (the landing contract): Spark's
 file sources skip them, and so does this inventory.
@@ -35,8 +33,3 @@ def landed_files(configuration: Mapping[str, str]) -> Iterator[Path]:
                 hidden = any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
                 if path.is_file() and not hidden:
                     yield path
-
-
-def empty_files(configuration: Mapping[str, str]) -> list[str]:
-    """Paths of the landed files that hold no byte at all."""
-    return [str(path) for path in landed_files(configuration) if path.stat().st_size == 0]

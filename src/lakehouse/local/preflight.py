@@ -105,23 +105,11 @@ def check_state(home: Home, pipeline: LocalPipeline, configuration: Mapping[str,
         )
 
 
-def record_state(
-    home: Home, pipeline: LocalPipeline, configuration: Mapping[str, str], empty_files: Iterable[str] = ()
-) -> None:
-    """What the next run checks against: the source it read, the tables that have checkpoints, and
-    the empty landing files already reported (:mod:`lakehouse.local.landing`)."""
+def record_state(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, str]) -> None:
+    """What the next run checks against: the source it read and the tables that have checkpoints."""
     state = {
         "source": configuration.get("lakehouse.source"),
         "landing_path": configuration.get("lakehouse.landing_path"),
         "checkpointed": checkpointed_tables(home, pipeline),
-        "empty_files": list(empty_files),
     }
     _state_path(home, pipeline).write_text(json.dumps(state, indent=2))
-
-
-def reported_empty_files(home: Home, pipeline: LocalPipeline, full_refresh: bool) -> set[str]:
-    """Empty landing files an earlier run reported (none after a full refresh: it reads all again)."""
-    path = _state_path(home, pipeline)
-    if full_refresh or not path.is_file():
-        return set()
-    return set(json.loads(path.read_text()).get("empty_files", []))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlparse
@@ -18,7 +19,7 @@ from urllib.parse import urlparse
 import pyspark.sql.connect.proto as pb2
 from pyspark.pipelines import cli
 from pyspark.pipelines.spark_connect_graph_element_registry import SparkConnectGraphElementRegistry
-from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, handle_pipeline_events, start_run
+from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, handle_pipeline_events
 from pyspark.sql import SparkSession
 
 from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
@@ -68,20 +69,33 @@ def run_layer(
     )
     registry = RecordingRegistry(spark, graph_id)
     cli.register_definitions(file.parent / "spark-pipeline.yml", registry, layer_spec, spark, graph_id)
-    events = start_run(
-        spark,
-        graph_id,
-        full_refresh=[],
-        full_refresh_all=full_refresh,
-        refresh=[],
-        dry=dry,
-        storage=spec.storage,
-    )
+    events = start_run(spark, graph_id, full_refresh, dry, spec.storage)
     try:
         handle_pipeline_events(events)
     finally:
         drop_graph(spark, graph_id)
     return registry
+
+
+def start_run(
+    spark: SparkSession, graph_id: str, full_refresh: bool, dry: bool, storage: str
+) -> Iterator[dict[str, Any]]:
+    """The run's event stream, as ``pyspark.pipelines.spark_connect_pipeline.start_run`` gives it,
+    less the observed metrics the server sends along when a flow reads a Python data source (the
+    Python workers' accumulators, :mod:`lakehouse.empty_files`): PySpark 4.2's command iterator
+    raises ``UNKNOWN_RESPONSE`` on them after the flows have run."""
+    command = pb2.Command()
+    command.pipeline_command.start_run.CopyFrom(
+        pb2.PipelineCommand.StartRun(
+            dataflow_graph_id=graph_id, full_refresh_all=full_refresh, dry=dry, storage=storage
+        )
+    )
+    client = cast(Any, spark).client
+    request = client._execute_plan_request_with_metadata()
+    client._set_command_in_plan(request.plan, command)
+    for response in client._execute_and_fetch_as_iterator(request, {}):
+        if isinstance(response, dict):
+            yield response
 
 
 def drop_graph(spark: SparkSession, graph_id: str) -> None:

@@ -3,9 +3,10 @@
 from pyspark import pipelines as dp
 
 from lakehouse.characters.settings import CharactersSettings
-from lakehouse.sources import read_bronze
+from lakehouse.sources import read_bronze, register_file_readers
 
 settings = CharactersSettings.from_conf(spark.conf)
+register_file_readers(spark, settings.source)
 
 
 @dp.table(

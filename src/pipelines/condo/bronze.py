@@ -4,9 +4,10 @@ from pyspark import pipelines as dp
 
 from lakehouse.condo.exports import EXPORTS
 from lakehouse.condo.settings import CondoSettings
-from lakehouse.sources import read_bronze
+from lakehouse.sources import read_bronze, register_file_readers
 
 settings = CondoSettings.from_conf(spark.conf)
+register_file_readers(spark, settings.source)
 
 
 def declare(table: str) -> None:

@@ -3,9 +3,10 @@
 from pyspark import pipelines as dp
 
 from lakehouse.notifications.settings import NotificationsSettings
-from lakehouse.sources import read_bronze
+from lakehouse.sources import read_bronze, register_file_readers
 
 settings = NotificationsSettings.from_conf(spark.conf)
+register_file_readers(spark, settings.source)
 
 
 @dp.table(name=settings.layers.bronze_table("notifications_raw"), comment="Notification events as received")

@@ -2,10 +2,11 @@
 
 from pyspark import pipelines as dp
 
-from lakehouse.sources import read_bronze
+from lakehouse.sources import read_bronze, register_file_readers
 from lakehouse.users.settings import UsersSettings
 
 settings = UsersSettings.from_conf(spark.conf)
+register_file_readers(spark, settings.source)
 
 
 @dp.table(
