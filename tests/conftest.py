@@ -12,7 +12,9 @@ As in Databricks' bundle template, the same tests run on two engines:
   CLI or a broker and are skipped, as are modules that import a local-only package. Without any
   workspace configured, the ``spark`` tests are skipped with the reason, never run half-configured.
 
-One real Kafka broker per session serves every test that needs one (tests/kafka, tests/cdc).
+One real Kafka broker per session serves every test that needs one (tests/kafka, tests/cdc). The
+crash scenarios' pipeline runs start with the session, in the background at low priority
+(:mod:`tests.pipeline.background`), when those tests are selected.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.kafka import BrokerStatus, start, stop
 from lakehouse.machine import free_port
+from tests.pipeline.background import CRASH_PIPELINES, SHARED_HOME, Background
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REMOTE = importlib.util.find_spec("databricks.connect") is not None
@@ -110,6 +113,20 @@ def spark() -> Iterator[SparkSession]:
     yield session
     if not REMOTE:
         session.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
+    """Starts the crash scenarios and their uninterrupted runs now if any crash test is selected."""
+    runs = Background(tmp_path_factory)
+    if not REMOTE and any(item.path.name == "test_crash_recovery.py" for item in request.session.items):
+        for pipeline in CRASH_PIPELINES:
+            runs.start_crash(pipeline)
+        for pipeline in CRASH_PIPELINES:
+            if pipeline not in SHARED_HOME:
+                runs.start_fixture_run(pipeline)
+    yield runs
+    runs.close()
 
 
 @pytest.fixture(scope="session")

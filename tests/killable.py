@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT
+from tests.pipeline.local import LAKEHOUSE, PROJECT_ROOT, niced
 
 
 def flow_running(layer: str, table: str) -> Callable[[str], bool]:
@@ -91,6 +91,7 @@ def run_lakehouse(
     delay: float = 0.0,
     timeout: float = 900.0,
     env: dict[str, str] | None = None,
+    nice: int = 0,
 ) -> Run:
     """Run the `lakehouse` command as a user would, reading its output line by line as it comes.
 
@@ -100,7 +101,7 @@ def run_lakehouse(
     env = {**os.environ, **(env or {}), "LAKEHOUSE_HOME": str(home), "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryFile("w+") as errors:
         process = groups.start(
-            [LAKEHOUSE, *args],
+            niced([LAKEHOUSE, *args], nice),
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline import shared_gold
-from tests.pipeline.local import PII_HASH_KEY, PROJECT_ROOT, lakehouse, query
+from tests.pipeline.background import Background, FixtureRun
+from tests.pipeline.local import PROJECT_ROOT, lakehouse, query
+
+__all__ = ["FixtureRun", "FixtureRuns"]
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 GOLD_PIPELINES = {"orders": "orders", "notifications": "notifications"}  # pipeline -> fixture entity
@@ -56,30 +59,12 @@ def gold_tables(gold_home: Path) -> dict:
     return query(gold_home, database=shared_gold.LOCAL_GOLD, **shared_gold.all_queries())
 
 
-@dataclass(frozen=True)
-class FixtureRun:
-    home: Path
-    landing: Path
-    stdout: str
-
-
 @pytest.fixture(scope="session")
-def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], FixtureRun]:
+def fixture_run(background_runs: Background) -> Callable[[str], FixtureRun]:
     """``fixture_run(pipeline)``: its one run over a copy of ``fixtures/<pipeline>``, in a home of its own.
 
-    Made on first request and shared by the session (the pipeline's checks, the crash scenarios).
-    Nothing may add input to these homes or run in them again.
+    Made on first request (or already started in the background, :mod:`tests.pipeline.background`)
+    and shared by the session (the pipeline's checks, the crash scenarios). Nothing may add input to
+    these homes or run in them again.
     """
-    done: dict[str, FixtureRun] = {}
-
-    def run(pipeline: str) -> FixtureRun:
-        if pipeline not in done:
-            home = tmp_path_factory.mktemp(f"{pipeline}-home")
-            landing = tmp_path_factory.mktemp(f"{pipeline}-landing")
-            shutil.copytree(FIXTURES / pipeline, landing / pipeline)
-            result = lakehouse(home, "run", pipeline, "--landing", str(landing), env=PII_HASH_KEY)
-            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-            done[pipeline] = FixtureRun(home, landing, result.stdout)
-        return done[pipeline]
-
-    return run
+    return background_runs.fixture_run

@@ -30,13 +30,18 @@ print("RESULT=" + json.dumps(out, default=str))
 PII_HASH_KEY = {"LAKEHOUSE_PII_HASH_KEY": "pipeline-tests-hash-key"}
 
 
+def niced(command: list[str], nice: int) -> list[str]:
+    """``command`` at a lower CPU priority (``nice``), for runs in the background of the session."""
+    return ["nice", "-n", str(nice), *command] if nice else command
+
+
 def lakehouse(
-    home: Path, *args: str, timeout: int = 900, env: dict[str, str] | None = None
+    home: Path, *args: str, timeout: int = 900, env: dict[str, str] | None = None, nice: int = 0
 ) -> subprocess.CompletedProcess[str]:
     """Run the `lakehouse` command as a user would, in the project folder, with its own home."""
     env = {**os.environ, **(env or {}), "LAKEHOUSE_HOME": str(home), "COLUMNS": "200"}
     return subprocess.run(
-        [LAKEHOUSE, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        niced([LAKEHOUSE, *args], nice), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 

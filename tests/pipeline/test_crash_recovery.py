@@ -1,8 +1,8 @@
 """A power cut mid-silver and mid-gold loses nothing and doubles nothing, in every file-fed pipeline.
 
 For each pipeline with streaming state (de-duplication, streaming aggregations, AUTO CDC, snapshot
-CDC), a home of its own takes the bundled fixtures through three `lakehouse run`s (the pipelines'
-sequences run side by side, each in its own home): the first is
+CDC), a home of its own takes the bundled fixtures through three `lakehouse run`s (the sequences
+start with the test session and run in its background, :mod:`tests.pipeline.background`): the first is
 SIGKILLed (CLI, JVM and pipeline process at once) a few seconds into its silver layer, the second
 once a gold flow has committed its result while the layer is still running, the third runs to
 completion. Its gold must then equal gold of an uninterrupted run over the same files, row for row
@@ -12,81 +12,25 @@ in one Spark session at the end.
 
 from __future__ import annotations
 
-import shutil
 import signal
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.killable import ProcessGroups, Run, explain, run_lakehouse, sorted_rows
+from tests.killable import explain, sorted_rows
+from tests.pipeline.background import CRASH_PIPELINES as PIPELINES
+from tests.pipeline.background import SHARED_HOME, Background, Crash
 from tests.pipeline.conftest import FixtureRun, FixtureRuns
-from tests.pipeline.local import PII_HASH_KEY, PROJECT_ROOT, query
+from tests.pipeline.local import query
 
 pytestmark = pytest.mark.pipeline
 
-PIPELINES = ("orders", "notifications", "chatbot", "users", "characters", "condo")
-SHARED_HOME = ("orders", "notifications")  # their uninterrupted run is the shared fixture home's
-
-
-def in_layer(layer: str, event: str) -> Callable[[str], bool]:
-    """Matches the first flow event ``event`` ("is RUNNING", "has COMPLETED") once ``layer`` has started."""
-    started = False
-
-    def matches(line: str) -> bool:
-        nonlocal started
-        started = started or f"running layer {layer} " in line
-        return started and "Flow " in line and event in line
-
-    return matches
-
-
-@dataclass(frozen=True)
-class Crash:
-    home: Path
-    killed: list[Run]
-    final: Run
-
 
 @pytest.fixture(scope="module")
-def groups() -> Iterator[ProcessGroups]:
-    tracked = ProcessGroups()
-    yield tracked
-    tracked.kill_all()
-
-
-def crash_sequence(groups: ProcessGroups, home: Path, landing: Path, pipeline: str) -> Crash:
-    shutil.copytree(PROJECT_ROOT / "fixtures" / pipeline, landing / pipeline)
-    args = ["run", pipeline, "--landing", str(landing)]
-
-    def run(kill_after: Callable[[str], bool] | None = None, delay: float = 0.0) -> Run:
-        return run_lakehouse(groups, home, args, kill_after=kill_after, delay=delay, env=PII_HASH_KEY)
-
-    killed = [run(in_layer("silver", "is RUNNING"), delay=3), run(in_layer("gold", "has COMPLETED"))]
-    return Crash(home, killed, run())
-
-
-@pytest.fixture(scope="module")
-def crashes(
-    tmp_path_factory: pytest.TempPathFactory,
-    groups: ProcessGroups,
-    fixture_runs: FixtureRuns,
-    fixture_run: Callable[[str], FixtureRun],
-) -> dict[str, Crash]:
-    """Every pipeline's crash sequence, and the uninterrupted runs not made yet, three at a time:
-    a small run keeps about one of the two cores busy, and each sequence has its own home."""
-    folders = {
-        p: (tmp_path_factory.mktemp(f"{p}-crash-home"), tmp_path_factory.mktemp(f"{p}-crash-landing"))
-        for p in PIPELINES
-    }
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        started = {p: pool.submit(crash_sequence, groups, *folders[p], p) for p in PIPELINES}
-        clean = [pool.submit(fixture_run, p) for p in PIPELINES if p not in SHARED_HOME]
-        for future in clean:
-            future.result()
-        return {p: future.result() for p, future in started.items()}
+def crashes(background_runs: Background) -> dict[str, Crash]:
+    """Every pipeline's crash sequence, started with the session (:mod:`tests.pipeline.background`)."""
+    return {pipeline: background_runs.crash(pipeline) for pipeline in PIPELINES}
 
 
 def gold_folders(home: Path) -> dict[str, Path]:
