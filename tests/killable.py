@@ -101,7 +101,7 @@ def run_lakehouse(
     env = {**os.environ, **(env or {}), "LAKEHOUSE_HOME": str(home), "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryFile("w+") as errors:
         process = groups.start(
-            niced([LAKEHOUSE, *args], nice),
+            niced([LAKEHOUSE, *args], nice, new_session=True),
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -30,9 +30,19 @@ print("RESULT=" + json.dumps(out, default=str))
 PII_HASH_KEY = {"LAKEHOUSE_PII_HASH_KEY": "pipeline-tests-hash-key"}
 
 
-def niced(command: list[str], nice: int) -> list[str]:
-    """``command`` at a lower CPU priority (``nice``), for runs in the background of the session."""
-    return ["nice", "-n", str(nice), *command] if nice else command
+def niced(command: list[str], nice: int, new_session: bool = False) -> list[str]:
+    """``command`` at a lower CPU priority (``nice``), for runs in the background of the session.
+
+    With ``new_session`` (a process started with ``start_new_session``), the kernel's scheduler
+    autogroup is the new session's own, and it competes with the test session's as an equal
+    whatever the processes' nice value: the autogroup itself is niced too (``/proc/self/autogroup``).
+    """
+    if not nice:
+        return command
+    if not new_session:
+        return ["nice", "-n", str(nice), *command]
+    script = 'echo "$0" > /proc/self/autogroup 2>/dev/null; exec nice -n "$0" "$@"'
+    return ["sh", "-c", script, str(nice), *command]
 
 
 def lakehouse(
