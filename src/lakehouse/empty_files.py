@@ -10,8 +10,8 @@ empty payload that silver quarantines as ``payload_not_empty``.
 It runs on the driver (a simple stream reader) and reads the folder with the Python file system, so
 it needs a path the driver can list: a local folder, or a Unity Catalog volume (``/Volumes/...``,
 mounted on Databricks drivers). :func:`listable` tells; for a cloud URI bronze keeps the file
-stream alone. Names starting with ``.`` or ``_`` are a writer's files in progress (the landing
-contract) and are skipped, as Spark's file sources skip them.
+stream alone. A writer's files in progress (:mod:`lakehouse.landing_contract`) are skipped, as
+Spark's file sources skip them.
 
 The offset is the sorted list of empty files seen so far: a restart after a crash re-reads exactly
 the files between two checkpointed offsets, never one twice. Empty files are rare, so the list stays
@@ -30,6 +30,9 @@ from typing import Any
 from pyspark import cloudpickle
 from pyspark.sql.datasource import DataSource, SimpleDataSourceStreamReader
 from pyspark.sql.types import StructType
+
+# A tuple, so pickled by value with this module's functions (the worker needs no other module).
+from lakehouse.landing_contract import IN_PROGRESS_PREFIXES
 
 NAME = "lakehouse_empty_files"
 SCHEMA = "file_path STRING, file_modification_time TIMESTAMP"
@@ -54,10 +57,10 @@ def empty_files(folder: str) -> list[str]:
     root = _local(folder)
     found = []
     for directory, subfolders, files in os.walk(root):
-        subfolders[:] = [name for name in subfolders if not name.startswith((".", "_"))]
+        subfolders[:] = [name for name in subfolders if not name.startswith(IN_PROGRESS_PREFIXES)]
         for name in files:
             path = Path(directory) / name
-            if not name.startswith((".", "_")) and path.stat().st_size == 0:
+            if not name.startswith(IN_PROGRESS_PREFIXES) and path.stat().st_size == 0:
                 found.append(str(path))
     return sorted(found)
 

@@ -224,9 +224,10 @@ def nothing_to_do(home: Home, pipeline: LocalPipeline, configuration: Mapping[st
 
 
 def _up_to_date_summary(home: Home, pipeline: LocalPipeline, tables: list[str]) -> dict[str, Any]:
-    """The summary of a run that found nothing to do, kept with the others under ``runs/``."""
+    """The summary of a run that found nothing to do; ``run_pipeline`` keeps it with the others under
+    ``runs/``."""
     summary = home.runs / f"{pipeline.key}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    result: dict[str, Any] = {
+    return {
         "pipeline": pipeline.name,
         "seconds": 0.0,
         "quarantined": 0,
@@ -234,8 +235,6 @@ def _up_to_date_summary(home: Home, pipeline: LocalPipeline, tables: list[str]) 
         "datasets": [{"dataset": table, "rows_written": 0} for table in tables],
         "summary": str(summary),
     }
-    summary.write_text(json.dumps(result, indent=2))
-    return result
 
 
 def _launch(

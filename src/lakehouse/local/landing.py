@@ -3,8 +3,8 @@
 The freshness check (:mod:`lakehouse.local.freshness`) reads this inventory to tell whether a run
 has anything new to read; empty files count, as bronze records them (:mod:`lakehouse.empty_files`).
 
-Names starting with ``.`` or ``_`` are a writer's files in progress (the landing contract): Spark's
-file sources skip them, and so does this inventory.
+A writer's files in progress (:mod:`lakehouse.landing_contract`) are skipped, as Spark's file
+sources skip them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from lakehouse import settings as common
+from lakehouse.landing_contract import in_progress
 
 FILE_SOURCES = ("files", "eventhubs_capture")
 
@@ -30,6 +31,6 @@ def landed_files(configuration: Mapping[str, str]) -> Iterator[Path]:
     for folder in entity_folders(configuration):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
-                hidden = any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
+                hidden = any(in_progress(part) for part in path.relative_to(folder).parts)
                 if path.is_file() and not hidden:
                     yield path
