@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 from typing import Any
+
+from lakehouse.machine import die_with_parent
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
@@ -16,8 +21,6 @@ _DUMP = """
 import json, sys
 from lakehouse.local.warehouse import open_session
 spark = open_session()
-if len(sys.argv) > 2:
-    spark.catalog.setCurrentDatabase(sys.argv[2])
 out = {}
 for name, query in json.loads(sys.argv[1]).items():
     out[name] = [row.asDict(recursive=True) for row in spark.sql(query).collect()]
@@ -56,10 +59,20 @@ def lakehouse(
 
 
 def query(home: Path, database: str | None = None, **queries: str) -> dict[str, list[dict[str, Any]]]:
-    """Run several SQL queries over the local warehouse in one Spark session (in ``database``, if given)."""
+    """Run several SQL queries over the Delta tables of ``home``'s warehouse (in ``database``, if given).
+
+    They run in the session's one table server (:mod:`tests.pipeline.table_server`): the tables as
+    the runs wrote them, under their ``schema.table`` names, without a JVM start per call.
+    """
+    return _TABLES.ask(home / "warehouse", database, queries)
+
+
+def query_catalog(home: Path, **queries: str) -> dict[str, list[dict[str, Any]]]:
+    """The same through ``home``'s own Hive catalog, as ``lakehouse sql`` opens it: for the tests of
+    what that catalog lists. It starts a JVM of its own."""
     env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
     done = subprocess.run(
-        [sys.executable, "-c", _DUMP, json.dumps(queries), *([database] if database else [])],
+        [sys.executable, "-c", _DUMP, json.dumps(queries)],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -69,6 +82,61 @@ def query(home: Path, database: str | None = None, **queries: str) -> dict[str, 
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT=")]
     assert done.returncode == 0 and lines, done.stderr[-3000:]
     return json.loads(lines[-1].removeprefix("RESULT="))
+
+
+class TableServer:
+    """The client of :mod:`tests.pipeline.table_server`: started on first use, gone with the session."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+        self.folder: Path | None = None
+        self.lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen[str]:
+        self.folder = Path(tempfile.mkdtemp(prefix="lakehouse-test-tables-"))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.pipeline.table_server", str(self.folder)],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=die_with_parent,
+        )
+        assert process.stdout is not None
+        ready = process.stdout.readline()
+        assert ready.strip() == "READY", f"the table server did not start: {self._log_tail()}"
+        atexit.register(self.stop)
+        return process
+
+    def _log_tail(self) -> str:
+        log = self.folder / "spark.log" if self.folder else None
+        return log.read_text(errors="replace")[-3000:] if log and log.exists() else "(no log)"
+
+    def ask(self, warehouse: Path, database: str | None, queries: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self.process = self._start()
+            assert self.process.stdin is not None and self.process.stdout is not None
+            request = {"warehouse": str(warehouse), "database": database, "queries": queries}
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        assert line.startswith("RESULT="), f"the table server stopped: {self._log_tail()}"
+        reply = json.loads(line.removeprefix("RESULT="))
+        assert "error" not in reply, reply.get("error")
+        return reply["result"]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+_TABLES = TableServer()
 
 
 def latest_summary(home: Path, pipeline: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lakehouse.local import delta_log
-from tests.pipeline.local import query
+from tests.pipeline.local import query_catalog
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -14,7 +14,7 @@ def test_commits_on_disk_equal_describe_history(gold_home: Path) -> None:
     warehouse = gold_home / "warehouse"
     tables = delta_log.existing_tables(warehouse, LAYERS)
     assert {"bronze.orders_raw", "silver.order_lines", "gold.notifications_per_minute"} <= set(tables)
-    histories = query(
+    histories = query_catalog(
         gold_home,
         **{table: f"DESCRIBE HISTORY {table}" for table in tables},
         **{f"list {layer}": f"SHOW TABLES IN {layer}" for layer in LAYERS},
