@@ -160,6 +160,32 @@ def test_killing_the_cli_alone_stops_its_spark_processes(tmp_path):
     assert not spark_processes(marker), "Spark processes outlived the lakehouse command"
 
 
+def test_a_spark_jvm_that_dies_mid_run_ends_the_run_at_once_with_one_error_line(tmp_path):
+    landing = tmp_path / "landing"
+    write_jsonl(synthetic_orders(50, seed=17), landing / "orders", prefix="orders")
+    home = tmp_path / "home"
+    cli = subprocess.Popen(
+        [LAKEHOUSE, "run", "orders", "--landing", str(landing)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "LAKEHOUSE_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert cli.stdout is not None
+    for line in cli.stdout:  # the JVM is up and runs the pipeline
+        if "running layer bronze" in line:
+            break
+    jvms = [pid for pid in spark_processes(str(home)) if Path(f"/proc/{pid}/exe").resolve().name == "java"]
+    assert len(jvms) == 1, jvms
+    os.kill(jvms[0], signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    started = time.monotonic()
+    stdout, stderr = cli.communicate(timeout=120)
+    # Before, the Connect client retried the dead server for some ten minutes before failing.
+    assert time.monotonic() - started < 30
+    assert_one_error_line(subprocess.CompletedProcess(cli.args, cli.returncode, stdout, stderr), "Spark JVM stopped")
+
+
 def spark_processes(marker: str) -> list[int]:
     found = []
     for proc in Path("/proc").iterdir():

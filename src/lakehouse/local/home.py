@@ -68,7 +68,13 @@ def extra_java_options() -> str:
     94.7 s). So the default stays the JVM's, and the test suite and the fixture demo, which only ever
     run small inputs, choose C1 (``tests/conftest.py``, ``scripts/run-local.sh``).
     """
-    return os.environ.get("LAKEHOUSE_JAVA_OPTIONS", "").strip()
+    options = os.environ.get("LAKEHOUSE_JAVA_OPTIONS", "").strip()
+    if "-XX:TieredStopAtLevel=" in options and "-XX:ReservedCodeCacheSize=" not in options:
+        # C1 alone makes the JVM reserve 48 MB for compiled code instead of 240 MB; a Spark run
+        # fills that, the JIT stops, and the JVM then dies on the next method handle it must link
+        # ("Out of space in CodeCache for method handle intrinsic"). Keep the usual size.
+        options += " -XX:ReservedCodeCacheSize=240m"
+    return options
 
 
 def static_confs(home: Home, packages: list[str], record_classes: bool = False) -> dict[str, str]:

@@ -20,10 +20,12 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from pyspark import SparkContext
 from pyspark.pipelines import cli
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.core import DefaultChannelBuilder
@@ -69,6 +71,38 @@ def session_for(spec: cli.PipelineSpec) -> SparkSession:
     return builder.getOrCreate()
 
 
+class JvmWatch:
+    """Ends this process with a clear error as soon as the Spark JVM dies under it.
+
+    The pipeline runs in the local Spark Connect server, a JVM this process started (PySpark keeps
+    its process as ``SparkContext._gateway.proc``). If that JVM dies - killed by the kernel for
+    memory, or crashed - the Connect client does not notice: it retries the lost connection with
+    backoff for some ten minutes before it fails, and ``lakehouse run`` looked hung. Watching the
+    process instead turns a dead JVM into the run's error within a second.
+    """
+
+    def __init__(self, summary: Path) -> None:
+        self.summary = summary
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        gateway = SparkContext._gateway
+        process = getattr(gateway, "proc", None)
+        if process is not None:
+            threading.Thread(target=self._watch, args=(process,), name="jvm-watch", daemon=True).start()
+
+    def _watch(self, process: Any) -> None:
+        code = process.wait()
+        if self.stopping.is_set():
+            return
+        message = (
+            f"the Spark JVM stopped in the middle of the run (exit code {code}); its last words are in the run log"
+        )
+        self.summary.write_text(json.dumps({"error": message}, indent=2))
+        print(f"lakehouse: {message}", file=sys.stderr, flush=True)
+        os._exit(1)
+
+
 def trigger_line(number: int, summary: dict[str, Any]) -> str:
     """One line per update of a long-running run: what each table gained, and how long it took."""
     written = [f"{d['dataset']} +{d['rows_written']:,}" for d in summary.get("datasets", []) if d["rows_written"]]
@@ -79,6 +113,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     """One update, or with ``--every`` one every so many seconds in the same Spark session."""
     spec = cli.load_pipeline_spec(arguments.spec)
     spark = session_for(spec)
+    watch = JvmWatch(arguments.summary)
+    watch.start()
     try:
         summary = run_update(spark, spec, arguments.pipeline_dir, arguments.full_refresh, arguments.dry_run)
         if arguments.every is None:
@@ -96,6 +132,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
                 time.sleep(max(0.0, arguments.every - summary["seconds"]))
         return summary
     finally:
+        watch.stopping.set()
         spark.stop()
 
 
