@@ -63,9 +63,9 @@ def extra_java_options() -> str:
 
     Meant for the JIT: a run on a few thousand events is over before the optimising compiler (C2)
     pays back what it costs. On this project's 2-core machine a notifications run on its fixtures
-    took 106 s of CPU with the default tiered compilers and 78 s with ``-XX:TieredStopAtLevel=1``
-    (C1 only), 6 s less wall time; but a run over 300,000 events was 9 % slower (102.9 s against
-    94.7 s). So the default stays the JVM's, and the test suite and the fixture demo, which only ever
+    took 108 s of CPU (67 s wall) with the default tiered compilers and 67 s (54 s wall) with
+    ``-XX:TieredStopAtLevel=1`` (C1 only); but a run over 300,000 events was 9 % slower (102.9 s
+    against 94.7 s). So the default stays the JVM's, and the test suite and the fixture demo, which only ever
     run small inputs, choose C1 (``tests/conftest.py``, ``scripts/run-local.sh``).
     """
     options = os.environ.get("LAKEHOUSE_JAVA_OPTIONS", "").strip()
