@@ -24,22 +24,17 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
-from lakehouse.local import class_archive
-from lakehouse.local.home import DELTA_EXTENSION, DELTA_PACKAGE, extra_java_options, session_confs
+from lakehouse.local.home import DELTA_PACKAGE, Home, session_confs, static_confs
 from lakehouse.local.warehouse import output_to
 
 
 def start(folder: Path) -> SparkSession:
     """A local session with Delta and an in-memory catalog whose own databases live in ``folder``."""
     builder = SparkSession.builder.master("local[2]").appName("lakehouse-test-tables")
+    # The pipelines' own JVM settings (Delta, JIT, class archive), with an in-memory catalog.
     confs = {
-        "spark.jars.packages": DELTA_PACKAGE,
-        "spark.sql.extensions": DELTA_EXTENSION,
-        "spark.sql.warehouse.dir": str(folder / "warehouse"),
-        "spark.driver.extraJavaOptions": f"{class_archive.java_options(False)} {extra_java_options()}".strip(),
-        "spark.driver.memory": "2g",
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
+        **static_confs(Home(folder), [DELTA_PACKAGE]),
+        "spark.sql.catalogImplementation": "in-memory",
         **session_confs(),
     }
     for key, value in confs.items():
