@@ -182,11 +182,9 @@ def bronze_changed(accounting: Accounting, commits: Mapping[str, Commits]) -> bo
 def collect_summary(
     spark: SparkSession,
     warehouse: Path,
-    pipeline: str,
     outputs: Iterable[str],
     before: Mapping[str, int],
     warnings: Mapping[str, Mapping[str, str]],
-    seconds: float,
     accounting: Mapping[str, Accounting] | None = None,
 ) -> dict[str, Any]:
     tables = {name: name.removeprefix("spark_catalog.") for name in outputs}
@@ -218,8 +216,6 @@ def collect_summary(
         datasets.append(entry)
     quarantined = sum(d["rows_written"] for d in datasets if d["dataset"].endswith(QUARANTINE_SUFFIX))
     return {
-        "pipeline": pipeline,
-        "seconds": round(seconds, 1),
         "quarantined": quarantined,
         "datasets": datasets,
     }
