@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from lakehouse import sources
-from lakehouse.file_records import csv_records, json_records
+from lakehouse.file_records import OBJECT_PROBE, csv_records, json_records
 from lakehouse.settings import PipelineSettings
 
 SHAPES = [
@@ -28,6 +31,74 @@ SHAPES = [
 def test_each_file_shape_gives_its_records(spark, shape, text, records):
     row = spark.createDataFrame([(text,)], "value string").select(json_records(F.col("value")).alias("r")).first()
     assert row is not None and row.r == records
+
+
+EDGES = r"^[\s\x{FEFF}]+|\s+$"
+
+
+def plain_json_records(text: Column) -> Column:
+    """The module's rules read plainly, one condition per shape, as the product computed them before
+    it was made faster: trim the text, then tell its shape. The model ``json_records`` must agree with."""
+    body = F.regexp_replace(text, EDGES, "")
+    lines = F.filter(F.split(text, r"\r\n|\r|\n"), lambda line: line.rlike(r"\S"))
+    first_line = F.regexp_replace(F.element_at(lines, 1), EDGES, "")
+    one_document = (
+        body.startswith("{")
+        & (F.size(lines) > 1)
+        & F.from_json(first_line, OBJECT_PROBE).isNull()
+        & F.from_json(body, OBJECT_PROBE).isNotNull()
+    )
+    return (
+        F.when(text.isNull() | (body == F.lit("")), F.array(F.lit("")))
+        .when(body.startswith("["), F.coalesce(F.from_json(body, "array<string>"), F.array(text)))
+        .when(one_document, F.array(body))
+        .otherwise(lines)
+    )
+
+
+# What tells a file's shape apart: line breaks of three kinds, Java's whitespace and what is not
+# whitespace to it (no-break space), byte-order marks, brackets, whole JSON values and broken ones.
+FRAGMENTS = [
+    "\n",
+    "\r\n",
+    "\r",
+    " ",
+    "\t",
+    "\x0b",
+    "\f",
+    "\u00a0",
+    "\ufeff",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    '"a"',
+    "7",
+    "x",
+    "é",
+    '{"a":1}',
+    '{"b": {"c": [2, 3]}}',
+    '[{"a":1}, 2, "s"]',
+    '{\n  "a": 1\n}',
+]
+FILE_TEXTS = st.one_of(st.none(), st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(FILE_TEXTS, min_size=1, max_size=25))
+def test_json_records_agrees_with_the_plain_reading_of_its_rules(spark, texts):
+    rows = (
+        spark.createDataFrame([(t,) for t in texts], "value string")
+        .select(
+            F.col("value"),
+            json_records(F.col("value")).alias("fast"),
+            plain_json_records(F.col("value")).alias("plain"),
+        )
+        .collect()
+    )
+    assert [(row.value, row.fast) for row in rows] == [(row.value, row.plain) for row in rows]
 
 
 CSV_SHAPES = [
