@@ -26,7 +26,7 @@ from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
 from lakehouse.compat import WARNINGS_ATTRIBUTE
 from lakehouse.local import delta_log, freshness
 from lakehouse.local.layers import layer_files, layer_schemas
-from lakehouse.local.summary import collect_summary
+from lakehouse.local.summary import collect_summary, user_message
 
 
 class RecordingRegistry(SparkConnectGraphElementRegistry):
@@ -75,6 +75,44 @@ def run_layer(
     finally:
         drop_graph(spark, graph_id)
     return registry
+
+
+# Spark gives a Python worker (the empty-file stream's reader, :mod:`lakehouse.empty_files`) a fixed
+# 10 s to start and connect back, or fails its flow. The pipeline engine retries a failed flow twice
+# within a minute, which a machine saturated for longer outlasts (seen in CI: three attempts in 45 s,
+# all timed out). Such a layer is run again as a whole, as after a crash: its checkpoints make that
+# exactly-once. Any other error ends the run at once.
+TRANSIENT_ERRORS = ("Python worker failed to connect back",)
+LAYER_ATTEMPTS = 3
+
+
+def transient(error: Exception) -> bool:
+    return any(marker in str(error) for marker in TRANSIENT_ERRORS)
+
+
+def run_layer_retrying(
+    spark: SparkSession,
+    spec: cli.PipelineSpec,
+    file: Path,
+    full_refresh: bool,
+    dry: bool,
+    attempts: int = LAYER_ATTEMPTS,
+    pause: float = 10.0,
+) -> RecordingRegistry:
+    """:func:`run_layer`, run again up to ``attempts`` times in all when it fails on a transient error."""
+    for attempt in range(1, attempts):
+        try:
+            return run_layer(spark, spec, file, full_refresh, dry)
+        except Exception as error:
+            if not transient(error):
+                raise
+            print(
+                f"lakehouse: layer {file.stem} failed on a transient error ({user_message(error)}); "
+                f"running it again (attempt {attempt + 1} of {attempts})",
+                flush=True,
+            )
+            time.sleep(pause)
+    return run_layer(spark, spec, file, full_refresh, dry)
 
 
 def start_run(
@@ -152,7 +190,7 @@ def run_update(
             continue
         print(f"lakehouse: running layer {layer} ({file.name})", flush=True)
         try:
-            registry = run_layer(spark, spec, file, full_refresh, dry)
+            registry = run_layer_retrying(spark, spec, file, full_refresh, dry)
         except Exception as error:
             if not (dry and reads_unmaterialised_table(error, layer_schemas(configuration))):
                 raise
