@@ -81,7 +81,8 @@ def run_layer(
 # 10 s to start and connect back, or fails its flow. The pipeline engine retries a failed flow twice
 # within a minute, which a machine saturated for longer outlasts (seen in CI: three attempts in 45 s,
 # all timed out). Such a layer is run again as a whole, as after a crash: its checkpoints make that
-# exactly-once. Any other error ends the run at once.
+# exactly-once, after a pause long enough for a burst of load to pass. Any other error ends the run
+# at once.
 TRANSIENT_ERRORS = ("Python worker failed to connect back",)
 LAYER_ATTEMPTS = 3
 
@@ -97,7 +98,7 @@ def run_layer_retrying(
     full_refresh: bool,
     dry: bool,
     attempts: int = LAYER_ATTEMPTS,
-    pause: float = 10.0,
+    pause: float = 30.0,
 ) -> RecordingRegistry:
     """:func:`run_layer`, run again up to ``attempts`` times in all when it fails on a transient error."""
     for attempt in range(1, attempts):
