@@ -25,6 +25,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from lakehouse.local.home import DELTA_PACKAGE, Home, session_confs, static_confs
+from lakehouse.local.packages import resolved_alone
 from lakehouse.local.warehouse import output_to
 
 
@@ -39,7 +40,7 @@ def start(folder: Path) -> SparkSession:
     }
     for key, value in confs.items():
         builder = builder.config(key, value)
-    with output_to(folder / "spark.log"):
+    with output_to(folder / "spark.log"), resolved_alone(DELTA_PACKAGE):
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
     return spark

@@ -30,6 +30,7 @@ from pyspark.pipelines import cli
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.core import DefaultChannelBuilder
 
+from lakehouse.local.packages import resolved_alone
 from lakehouse.local.summary import user_message
 from lakehouse.local.update import run_update
 from lakehouse.machine import die_with_parent
@@ -68,7 +69,9 @@ def session_for(spec: cli.PipelineSpec) -> SparkSession:
     builder = SparkSession.builder
     for key, value in spec.configuration.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    launcher = json.loads(os.environ.get("PYSPARK_REMOTE_INIT_CONF_0", "{}"))  # one piece: merge_launcher_confs
+    with resolved_alone(launcher.get("spark.jars.packages", "")):
+        return builder.getOrCreate()
 
 
 class JvmWatch:

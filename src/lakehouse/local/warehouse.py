@@ -20,6 +20,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.local.home import DELTA_PACKAGE, Home, session_confs, static_confs
 from lakehouse.local.lock import home_lock
+from lakehouse.local.packages import resolved_alone
 from lakehouse.machine import require_java
 
 _held = ExitStack()  # the home's lock, kept until the process ends
@@ -34,7 +35,7 @@ def open_session(home: Home | None = None) -> SparkSession:
     builder = SparkSession.builder.master("local[2]").appName("lakehouse-warehouse")
     for key, value in {**static_confs(home, [DELTA_PACKAGE]), **session_confs()}.items():
         builder = builder.config(key, value)
-    with output_to(log):
+    with output_to(log), resolved_alone(DELTA_PACKAGE):
         spark = builder.enableHiveSupport().getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
     return spark
