@@ -9,8 +9,8 @@ finds those and gives them to the quarantine as ``conflicting_duplicate``; the v
 is found in silver under the same id, so both payloads stay findable.
 
 Design: a valid record is a conflicting duplicate when silver holds its id but not its content. The
-check reads silver's table as it is - each kept id with the set of its contents' fingerprints, joined
-on the id - so it agrees with silver's actual choice, whatever copy the de-duplication kept within a
+check reads silver's table as it is - a left-anti join on (id, fingerprint), then a left-semi join on
+the id - so it agrees with silver's actual choice, whatever copy the de-duplication kept within a
 micro-batch and however long it remembered the id (that depends on when later batches move its
 watermark, not on a fixed arrival gap: a join bounded by arrival time would miss versions silver
 still dropped). It keeps no streaming state. It runs after silver: locally as a layer of its own
@@ -19,11 +19,8 @@ as a triggered update runs flows in dependency order. In a continuous pipeline, 
 side by side, a version checked before silver committed its first version would not be flagged: the
 run summary's accounting still counts it (``duplicates dropped``), so it is never silent.
 
-Cost: each micro-batch of the check reads silver's ids and contents once, so it grows with silver;
-``bench/bench_notifications.py`` shows it next to the rest of the run. One join on the id against
-fingerprints grouped per id reads and shuffles silver once; the plainer form (an anti join on id and
-fingerprint, then a semi join on the id, kept as the model in ``tests/unit/test_duplicates.py``) did
-it twice.
+Cost: each micro-batch of the check reads silver's ids and contents once per join, so it grows
+with silver; ``bench/bench_notifications.py`` shows it next to the rest of the run.
 
 The fingerprint is ``xxhash64`` of the typed silver columns, so two serialisations of one event
 (key order, spacing) are one content; a 64-bit collision would hide a conflict, one in 2^64 pairs.
@@ -62,12 +59,10 @@ def conflicting_duplicates(
     besides the source (:func:`lakehouse.quarantine.to_quarantine`).
     """
     records = valid.select("*", fingerprint(content).alias("_fingerprint"))
-    kept = silver.groupBy(F.col(key).alias("_kept_key")).agg(
-        F.collect_set(fingerprint(content)).alias("_kept_fingerprints")
-    )
-    conflicts = records.join(kept, F.col(key) == F.col("_kept_key")).where(
-        ~F.array_contains("_kept_fingerprints", F.col("_fingerprint"))
-    )
+    kept = silver.select(F.col(key).alias("_kept_key"), fingerprint(content).alias("_kept_fingerprint"))
+    same_content = (F.col(key) == F.col("_kept_key")) & (F.col("_fingerprint") == F.col("_kept_fingerprint"))
+    not_kept = records.join(kept, same_content, "left_anti")
+    conflicts = not_kept.join(kept.select("_kept_key"), F.col(key) == F.col("_kept_key"), "left_semi")
     return quarantine_shape(
         conflicts.select("*", F.array(F.lit(CONFLICTING_DUPLICATE)).alias(FAILED_RULES)), identifiers
     )

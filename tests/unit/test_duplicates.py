@@ -10,17 +10,12 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from hypothesis import given
-from hypothesis import strategies as st
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
-from lakehouse.duplicates import conflicting_duplicates, fingerprint
 from lakehouse.orders import quarantine as orders_quarantine
 from lakehouse.orders import silver as orders
 from lakehouse.quality import keep_valid
-from tests.unit.bronze import BRONZE_DDL, bronze_frame
-from tests.unit.payloads import property_settings
+from tests.unit.bronze import bronze_frame
 from tests.unit.test_orders_silver import event
 
 WINDOW = "10 minutes"
@@ -95,33 +90,3 @@ def test_a_version_long_after_the_first_is_in_silver_or_in_quarantine(spark, tmp
     quarantined = {(row.event_id, str(json.loads(row.raw_payload)["Price"])) for row in conflicts}
     for version in [("a", "21.47"), ("a", "9.99"), ("a", "7.77"), ("z", "21.47")]:
         assert (version in prices) != (version in quarantined), (version, prices, quarantined)
-
-
-def plain_conflicting_duplicates(valid: DataFrame, silver: DataFrame, key: str, content: list[str]) -> DataFrame:
-    """The rule read plainly: not kept with this content (anti join on id and fingerprint), yet its id
-    is kept (semi join on the id). The model the one-join check must agree with."""
-    records = valid.select("*", fingerprint(content).alias("_fingerprint"))
-    kept = silver.select(F.col(key).alias("_kept_key"), fingerprint(content).alias("_kept_fingerprint"))
-    same_content = (F.col(key) == F.col("_kept_key")) & (F.col("_fingerprint") == F.col("_kept_fingerprint"))
-    not_kept = records.join(kept, same_content, "left_anti")
-    return not_kept.join(kept.select("_kept_key"), F.col(key) == F.col("_kept_key"), "left_semi")
-
-
-# Few ids and few contents, so ids repeat in silver (kept again after the watermark forgot them),
-# records repeat silver's rows, and NULL ids and values occur.
-ROW = st.tuples(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), st.sampled_from([None, 0, 1]))
-
-
-@property_settings
-@given(silver_rows=st.lists(ROW, max_size=8), data=st.data())
-def test_the_one_join_check_agrees_with_the_plain_reading_of_the_rule(spark, silver_rows, data):
-    records = data.draw(st.lists(st.one_of(ROW, *([st.sampled_from(silver_rows)] if silver_rows else [])), max_size=8))
-    silver = spark.createDataFrame(silver_rows, "id string, x int")
-    valid = spark.createDataFrame(
-        [(f"payload-{n}", None, "t", 0, n, None, None, None, None, *row) for n, row in enumerate(records)],
-        f"{BRONZE_DDL}, id string, x int",
-    )
-    content = ["id", "x"]
-    found = conflicting_duplicates(valid, silver, "id", content).collect()
-    expected = plain_conflicting_duplicates(valid, silver, "id", content).collect()
-    assert sorted(row.raw_payload for row in found) == sorted(row.raw_payload for row in expected)
