@@ -31,7 +31,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from processes import BARE_COPY, LAKEHOUSE, ROOT, rows_printed, table_rows, timed
+from processes import BARE_COPY, LAKEHOUSE, ROOT, class_archive_recorded, rows_printed, table_rows, timed
 
 from lakehouse.produce.communication import synthetic_notifications
 from lakehouse.produce.files import write_jsonl
@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    class_archive_recorded()
     extra = args.events // 10
     events = list(synthetic_notifications(args.events + extra, customers=2_000, seed=args.seed, start=START))
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from processes import BARE_COPY, LAKEHOUSE, rows_printed, table_rows, timed
+from processes import BARE_COPY, LAKEHOUSE, class_archive_recorded, rows_printed, table_rows, timed
 
 from lakehouse.produce.communication import synthetic_notifications
 from lakehouse.produce.files import write_jsonl
@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    class_archive_recorded()
     sizes = [int(size) for size in args.sizes.split(",")]
     print(f"{args.pipeline}: events, first run s, events/s, bare copy s, silver rows")
     rows = []

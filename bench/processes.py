@@ -7,10 +7,14 @@ this folder is on their import path.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from lakehouse.local import class_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
@@ -45,3 +49,20 @@ def table_rows(home: Path, table: str) -> int:
     env = {**os.environ, "LAKEHOUSE_HOME": str(home)}
     _, out = timed([LAKEHOUSE, "sql", f"SELECT count(*) AS n FROM {table}", "--format", "csv"], env)
     return int(out.strip().splitlines()[-1])
+
+
+def class_archive_recorded() -> None:
+    """Record this checkout's class archive before anything is timed.
+
+    The first pipeline JVM of a checkout records the archive every later JVM maps
+    (:mod:`lakehouse.local.class_archive`); that one run is slower (a first notifications run measured
+    155.7 s instead of 102.3 s). It is a one-off per checkout, not what a run costs, so a benchmark
+    pays it here, on the orders fixtures, unless the archive exists or is turned off.
+    """
+    if not class_archive.enabled() or class_archive.archive_path().is_file():
+        return
+    print("recording this checkout's class archive first (one orders run on its fixtures)", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(ROOT / "fixtures" / "orders", Path(tmp) / "landing" / "orders")
+        env = {**os.environ, "LAKEHOUSE_HOME": str(Path(tmp) / "home")}
+        timed([LAKEHOUSE, "run", "orders", "--landing", str(Path(tmp) / "landing")], env)
