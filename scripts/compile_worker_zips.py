@@ -4,7 +4,7 @@ Spark starts each Python worker (UDFs, Python data sources, a Python streaming s
 ``pyspark/python/lib/pyspark.zip`` first on its path, so the worker imports PySpark from that zip,
 not from the environment's installed package. A zip ships only sources, and zip imports never cache
 what they compile, so every worker compiles PySpark again: 0.76 s of CPU per worker start against
-0.33 s from bytecode (measured on this 2-core machine). Spark gives a worker a fixed 10 s to
+0.23 s from the zip with bytecode (measured on this 2-core machine). Spark gives a worker a fixed 10 s to
 start and connect back; on a saturated machine the compile is what made workers miss it.
 
 The zip gets each module's bytecode beside its source (``worker.pyc`` next to ``worker.py``, where a
