@@ -31,9 +31,10 @@ CRASH_PIPELINES = ("orders", "notifications", "chatbot", "users", "characters", 
 SHARED_HOME = ("orders", "notifications")
 BACKGROUND_NICENESS = 10
 # Spark gives each Python worker a fixed 10 s to start and connect back. Condo's bronze starts four
-# at once (an empty-file stream per export), each compiling PySpark from its zip; at nice 10 on two
-# cores the foreground keeps busy, they missed that deadline in CI, and the crash scenario failed in
-# bronze before any kill. Its runs take the foreground's priority.
+# at once (an empty-file stream per export); at nice 10 on two cores the foreground keeps busy, they
+# missed that deadline in CI, and the crash scenario failed in bronze before any kill. The cause was
+# each worker compiling PySpark from its zip, which setup now ships compiled
+# (scripts/compile_worker_zips.py); condo's runs keep the foreground's priority as a margin.
 NICENESS = {"condo": 0}
 
 

@@ -65,12 +65,11 @@ def use_configured_connect_port(confs: dict[str, str]) -> None:
         DefaultChannelBuilder.default_port = staticmethod(lambda: int(port))  # type: ignore[method-assign]
 
 
-def session_for(spec: cli.PipelineSpec) -> SparkSession:
+def session_for(spec: cli.PipelineSpec, launcher_confs: dict[str, str]) -> SparkSession:
     builder = SparkSession.builder
     for key, value in spec.configuration.items():
         builder = builder.config(key, value)
-    launcher = json.loads(os.environ.get("PYSPARK_REMOTE_INIT_CONF_0", "{}"))  # one piece: merge_launcher_confs
-    with resolved_alone(launcher.get("spark.jars.packages", "")):
+    with resolved_alone(launcher_confs.get("spark.jars.packages", "")):
         return builder.getOrCreate()
 
 
@@ -112,10 +111,10 @@ def trigger_line(number: int, summary: dict[str, Any]) -> str:
     return f"lakehouse: update {number} done in {summary['seconds']} s: {', '.join(written) or 'no new input'}"
 
 
-def run(arguments: argparse.Namespace) -> dict[str, Any]:
+def run(arguments: argparse.Namespace, launcher_confs: dict[str, str]) -> dict[str, Any]:
     """One update, or with ``--every`` one every so many seconds in the same Spark session."""
     spec = cli.load_pipeline_spec(arguments.spec)
-    spark = session_for(spec)
+    spark = session_for(spec, launcher_confs)
     watch = JvmWatch(arguments.summary)
     watch.start()
     try:
@@ -155,9 +154,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     arguments = parse(argv)
     die_with_parent()  # the `lakehouse` command is our parent: nothing runs on once it is gone
-    use_configured_connect_port(merge_launcher_confs())
+    launcher_confs = merge_launcher_confs()
+    use_configured_connect_port(launcher_confs)
     try:
-        result = run(arguments)
+        result = run(arguments, launcher_confs)
         code = 0
     except Exception as error:  # reduced to one line for the user; the trace is in the run log
         import traceback
