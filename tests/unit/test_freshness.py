@@ -68,7 +68,8 @@ def record_run(home: dict[str, Path]) -> None:
 
 def nothing_to_do(home: dict[str, Path], conf: dict[str, str] | None = None) -> list[str] | None:
     conf = conf or configuration(home)
-    return freshness.outputs_if_all_up_to_date(home["warehouse"], home["storage"], layers(home), conf)
+    stages = [[layer] for layer in layers(home)]
+    return freshness.outputs_if_all_up_to_date(home["warehouse"], home["storage"], stages, conf)
 
 
 def test_a_pipeline_that_never_ran_has_work_to_do(home):

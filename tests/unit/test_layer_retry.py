@@ -16,7 +16,7 @@ TIMED_OUT = (
 
 
 class Layer:
-    """Stands in for one layer's graph run: fails with the given errors, then returns ``done``."""
+    """Stands in for one stage's graph run: fails with the given errors, then returns ``done``."""
 
     def __init__(self, errors: list[Exception]) -> None:
         self.errors = errors
@@ -31,8 +31,9 @@ class Layer:
 
 
 def run(monkeypatch: pytest.MonkeyPatch, layer: Layer) -> Any:
-    monkeypatch.setattr(update, "run_layer", layer)
-    return update.run_layer_retrying(None, None, Path("silver.py"), False, False, attempts=3, pause=0)  # type: ignore[arg-type]
+    monkeypatch.setattr(update, "run_stage", layer)
+    stage = [("silver", Path("silver.py"))]
+    return update.run_stage_retrying(None, None, stage, False, False, attempts=3, pause=0)  # type: ignore[arg-type]
 
 
 def test_a_layer_whose_python_worker_timed_out_runs_again(monkeypatch, capsys):

@@ -33,7 +33,7 @@ from lakehouse.local.home import (
     session_confs,
     static_confs,
 )
-from lakehouse.local.layers import layer_files, layer_schemas
+from lakehouse.local.layers import layer_schemas, layer_stages
 from lakehouse.local.lock import home_lock
 from lakehouse.local.progress import Progress
 from lakehouse.machine import die_with_parent, free_port, require_java
@@ -219,8 +219,8 @@ def run_pipeline(
 def nothing_to_do(home: Home, pipeline: LocalPipeline, configuration: Mapping[str, str]) -> list[str] | None:
     """The pipeline's tables when no layer has new input (:mod:`lakehouse.local.freshness`)."""
     storage = home.pipeline_dir(pipeline.key) / "storage"
-    layers = layer_files(pipeline.folder)
-    return freshness.outputs_if_all_up_to_date(home.warehouse, storage, layers, spec_configuration(configuration))
+    stages = layer_stages(pipeline.folder)
+    return freshness.outputs_if_all_up_to_date(home.warehouse, storage, stages, spec_configuration(configuration))
 
 
 def _up_to_date_summary(home: Home, pipeline: LocalPipeline, tables: list[str]) -> dict[str, Any]:

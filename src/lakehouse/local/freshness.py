@@ -31,6 +31,7 @@ import pyspark
 
 import lakehouse
 from lakehouse.local import delta_log, landing
+from lakehouse.local.layers import Stage
 from lakehouse.local.summary import touches_data
 
 RECORDS_FILE = "layers.json"
@@ -126,16 +127,18 @@ def save(folder: Path, records: Mapping[str, LayerRecord]) -> None:
 
 
 def outputs_if_all_up_to_date(
-    warehouse: Path, storage: Path, layers: Iterable[tuple[str, Path]], configuration: Mapping[str, str]
+    warehouse: Path, storage: Path, stages: Iterable[Stage], configuration: Mapping[str, str]
 ) -> list[str] | None:
     """Every table of the pipeline when all its layers are up to date (a run would do nothing, so it
-    need not start Spark at all); ``None`` as soon as one layer has work to do."""
+    need not start Spark at all); ``None`` as soon as one layer has work to do. A layer's inputs are
+    the tables of the stages before its own (:func:`lakehouse.local.layers.layer_stages`)."""
     records = load(storage)
     outputs: list[str] = []
-    for layer, file in layers:
-        record = records.get(layer)
+    for stage in stages:
         inputs = layer_inputs(warehouse, outputs, configuration)
-        if record is None or not up_to_date(warehouse, record, fingerprint(file, configuration), inputs):
-            return None
-        outputs += record.outputs
+        for layer, file in stage:
+            record = records.get(layer)
+            if record is None or not up_to_date(warehouse, record, fingerprint(file, configuration), inputs):
+                return None
+            outputs += record.outputs
     return outputs

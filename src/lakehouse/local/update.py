@@ -1,7 +1,7 @@
-"""One update of a local pipeline: its layers in medallion order, each registered and run as a graph
-of its own unless it is up to date, then the run summary.
+"""One update of a local pipeline: its stages in medallion order, each stage's layers registered and
+run as one graph unless they are up to date, then the run summary.
 
-Why layers are separate graphs: :mod:`lakehouse.local.layers`. Why a layer may be skipped:
+Why layers run as separate graphs, and which share one: :mod:`lakehouse.local.layers`. Why a layer may be skipped:
 :mod:`lakehouse.local.freshness`. A graph can execute once: every update registers its layers anew
 and drops each graph when it has run, so a long-running ``lakehouse run --every`` does not pile them
 up in the server.
@@ -25,7 +25,7 @@ from pyspark.sql import SparkSession
 from lakehouse.accounting import ACCOUNTING_ATTRIBUTE, Accounting
 from lakehouse.compat import WARNINGS_ATTRIBUTE
 from lakehouse.local import delta_log, freshness
-from lakehouse.local.layers import layer_files, layer_schemas
+from lakehouse.local.layers import Stage, layer_schemas, layer_stages
 from lakehouse.local.summary import collect_summary, user_message
 
 
@@ -35,6 +35,7 @@ class RecordingRegistry(SparkConnectGraphElementRegistry):
     def __init__(self, spark: SparkSession, graph_id: str) -> None:
         super().__init__(spark, graph_id)
         self.outputs: list[str] = []
+        self.outputs_by_layer: dict[str, list[str]] = {}
         self.warnings: dict[str, dict[str, str]] = {}
         self.accounting: dict[str, Accounting] = {}
 
@@ -52,23 +53,26 @@ class RecordingRegistry(SparkConnectGraphElementRegistry):
         super().register_flow(flow)
 
 
-def run_layer(
-    spark: SparkSession, spec: cli.PipelineSpec, file: Path, full_refresh: bool, dry: bool
+def run_stage(
+    spark: SparkSession, spec: cli.PipelineSpec, stage: Stage, full_refresh: bool, dry: bool
 ) -> RecordingRegistry:
-    """Register one layer's file as its own graph and run (or validate) it."""
-    layer_spec = cli.PipelineSpec(
-        name=spec.name,
-        storage=spec.storage,
-        catalog=spec.catalog,
-        database=spec.database,
-        configuration=spec.configuration,
-        libraries=[cli.LibrariesGlob(include=file.name)],
-    )
+    """Register a stage's layer files as one graph and run (or validate) it."""
     graph_id = create_dataflow_graph(
         spark, default_catalog=spec.catalog, default_database=spec.database, sql_conf=spec.configuration
     )
     registry = RecordingRegistry(spark, graph_id)
-    cli.register_definitions(file.parent / "spark-pipeline.yml", registry, layer_spec, spark, graph_id)
+    for layer, file in stage:
+        layer_spec = cli.PipelineSpec(
+            name=spec.name,
+            storage=spec.storage,
+            catalog=spec.catalog,
+            database=spec.database,
+            configuration=spec.configuration,
+            libraries=[cli.LibrariesGlob(include=file.name)],
+        )
+        declared = len(registry.outputs)
+        cli.register_definitions(file.parent / "spark-pipeline.yml", registry, layer_spec, spark, graph_id)
+        registry.outputs_by_layer[layer] = registry.outputs[declared:]
     events = start_run(spark, graph_id, full_refresh, dry, spec.storage)
     try:
         handle_pipeline_events(events)
@@ -91,29 +95,35 @@ def transient(error: Exception) -> bool:
     return any(marker in str(error) for marker in TRANSIENT_ERRORS)
 
 
-def run_layer_retrying(
+def run_stage_retrying(
     spark: SparkSession,
     spec: cli.PipelineSpec,
-    file: Path,
+    stage: Stage,
     full_refresh: bool,
     dry: bool,
     attempts: int = LAYER_ATTEMPTS,
     pause: float = 30.0,
 ) -> RecordingRegistry:
-    """:func:`run_layer`, run again up to ``attempts`` times in all when it fails on a transient error."""
+    """:func:`run_stage`, run again up to ``attempts`` times in all when it fails on a transient error."""
     for attempt in range(1, attempts):
         try:
-            return run_layer(spark, spec, file, full_refresh, dry)
+            return run_stage(spark, spec, stage, full_refresh, dry)
         except Exception as error:
             if not transient(error):
                 raise
             print(
-                f"lakehouse: layer {file.stem} failed on a transient error ({user_message(error)}); "
+                f"lakehouse: {stage_names(stage)} failed on a transient error ({user_message(error)}); "
                 f"running it again (attempt {attempt + 1} of {attempts})",
                 flush=True,
             )
             time.sleep(pause)
-    return run_layer(spark, spec, file, full_refresh, dry)
+    return run_stage(spark, spec, stage, full_refresh, dry)
+
+
+def stage_names(stage: Stage) -> str:
+    """``layer silver``, ``layers quarantine and gold``: how the run's output names a stage."""
+    names = [layer for layer, _ in stage]
+    return f"layer {names[0]}" if len(names) == 1 else f"layers {', '.join(names[:-1])} and {names[-1]}"
 
 
 def start_run(
@@ -179,31 +189,38 @@ def run_update(
     not_validated: list[str] = []
     storage = Path(urlparse(spec.storage).path)
     records = freshness.load(storage)
-    for layer, file in layer_files(pipeline_dir):
-        upstream = [table_name(name) for name in outputs]
-        current = freshness.fingerprint(file, configuration)
-        inputs = freshness.layer_inputs(warehouse, upstream, configuration)
-        record = records.get(layer)
-        if not (full_refresh or dry) and freshness.up_to_date(warehouse, record, current, inputs):
-            assert record is not None
-            print(f"lakehouse: layer {layer} is up to date (no new input since its last run)", flush=True)
-            outputs += record.outputs
-            continue
-        print(f"lakehouse: running layer {layer} ({file.name})", flush=True)
-        try:
-            registry = run_layer_retrying(spark, spec, file, full_refresh, dry)
-        except Exception as error:
-            if not (dry and reads_unmaterialised_table(error, layer_schemas(configuration))):
-                raise
-            not_validated.append(layer)
-            continue
-        outputs += [table_name(name) for name in registry.outputs]
-        warnings.update(registry.warnings)
-        accounting.update(registry.accounting)
-        if not dry and inputs is not None:
-            written = [table_name(name) for name in registry.outputs]
-            records[layer] = freshness.LayerRecord(current, inputs, written)
-            freshness.save(storage, records)
+    for stage in layer_stages(pipeline_dir):
+        inputs = freshness.layer_inputs(warehouse, outputs, configuration)
+        stale: Stage = []
+        current = {layer: freshness.fingerprint(file, configuration) for layer, file in stage}
+        written: dict[str, list[str]] = {}
+        for layer, file in stage:
+            record = records.get(layer)
+            if not (full_refresh or dry) and freshness.up_to_date(warehouse, record, current[layer], inputs):
+                assert record is not None
+                print(f"lakehouse: layer {layer} is up to date (no new input since its last run)", flush=True)
+                written[layer] = record.outputs
+            else:
+                stale.append((layer, file))
+        if stale:
+            for layer, file in stale:
+                print(f"lakehouse: running layer {layer} ({file.name})", flush=True)
+            try:
+                registry = run_stage_retrying(spark, spec, stale, full_refresh, dry)
+            except Exception as error:
+                if not (dry and reads_unmaterialised_table(error, layer_schemas(configuration))):
+                    raise
+                not_validated += [layer for layer, _ in stale]
+                continue
+            for layer, _ in stale:
+                written[layer] = [table_name(name) for name in registry.outputs_by_layer[layer]]
+            warnings.update(registry.warnings)
+            accounting.update(registry.accounting)
+            if not dry and inputs is not None:
+                for layer, _ in stale:
+                    records[layer] = freshness.LayerRecord(current[layer], inputs, written[layer])
+                freshness.save(storage, records)
+        outputs += [name for layer, _ in stage for name in written[layer]]
     if dry:
         return {
             "pipeline": spec.name,
