@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.local.home import Home, static_confs
+from lakehouse.local.home import ENGINE_JAVA_OPTIONS, Home, static_confs
 
 
 def java_options(home: Path) -> list[str]:
@@ -28,6 +28,27 @@ def test_c1_alone_keeps_the_usual_code_cache(tmp_path: Path, monkeypatch: pytest
     assert [o for o in java_options(tmp_path) if "CodeCache" in o] == ["-XX:ReservedCodeCacheSize=300m"]
 
 
-def test_without_the_variable_the_jvm_keeps_its_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_variable_the_jvm_gets_the_engines_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LAKEHOUSE_JAVA_OPTIONS", raising=False)
-    assert not any(option.startswith("-XX:Tiered") for option in java_options(tmp_path))
+    options = java_options(tmp_path)
+    assert options[-len(ENGINE_JAVA_OPTIONS) :] == list(ENGINE_JAVA_OPTIONS)
+    assert not any(option.startswith("-XX:TieredStopAtLevel") for option in options)
+
+
+def test_the_variables_options_come_after_the_engines_so_they_win(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAKEHOUSE_JAVA_OPTIONS", "-XX:Tier4InvocationThreshold=5000")
+    options = java_options(tmp_path)
+    assert options.index("-XX:Tier4InvocationThreshold=5000") > options.index("-XX:Tier4InvocationThreshold=20000")
+
+
+@pytest.mark.parametrize("collector", ["-XX:+UseG1GC", "-XX:+UseSerialGC", "-XX:+UseParallelGC"])
+def test_a_collector_chosen_in_the_variable_replaces_the_engines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, collector: str
+) -> None:
+    """The JVM refuses to start with two collectors ("Multiple garbage collectors selected")."""
+    monkeypatch.setenv("LAKEHOUSE_JAVA_OPTIONS", f"-Xss4m {collector}")
+    options = java_options(tmp_path)
+    assert [o for o in options if o.startswith("-XX:+Use") and o.endswith("GC")] == [collector]
+    assert "-XX:Tier4InvocationThreshold=20000" in options

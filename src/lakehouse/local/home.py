@@ -7,6 +7,7 @@ JVM starts, so they are shared here by the pipeline launcher and the interactive
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,32 @@ class Home:
             folder.mkdir(parents=True, exist_ok=True)
 
 
+# The garbage collector and the JIT of every local Spark JVM (pipeline runs, ``lakehouse sql``, the
+# benchmarks' baselines alike). A cold JVM on this project's 2-core machine spent a third of a
+# notifications run's CPU compiling: over 694,000 events (95-98 s wall, 160-165 s of CPU) the
+# optimising compiler (C2) took 41-46 s and G1's concurrent threads 12-16 s, beside 56-60 s of
+# Spark tasks. A batch engine wants throughput, not short pauses: the parallel collector has no
+# concurrent marking (83-89 s wall). C2 compiling a method only once it is called four times as
+# often as the JVM's default asks leaves it the methods that stay hot: C2 took 32 s, and the run
+# 78-86 s. Options in ``LAKEHOUSE_JAVA_OPTIONS`` come after these and win (:func:`engine_java_options`).
+ENGINE_JAVA_OPTIONS = (
+    "-XX:+UseParallelGC",
+    "-XX:Tier4InvocationThreshold=20000",
+    "-XX:Tier4MinInvocationThreshold=2400",
+    "-XX:Tier4CompileThreshold=60000",
+    "-XX:Tier4BackEdgeThreshold=160000",
+)
+
+
+def engine_java_options(extra: str) -> tuple[str, ...]:
+    """:data:`ENGINE_JAVA_OPTIONS`, less the collector when ``extra`` chooses one: the JVM refuses to
+    start with two ("Multiple garbage collectors selected"), where any other option given twice
+    takes its last value."""
+    if re.search(r"-XX:\+Use\w+GC\b", extra):
+        return tuple(option for option in ENGINE_JAVA_OPTIONS if not re.fullmatch(r"-XX:\+Use\w+GC", option))
+    return ENGINE_JAVA_OPTIONS
+
+
 def extra_java_options() -> str:
     """``LAKEHOUSE_JAVA_OPTIONS``: JVM options added to the local Spark JVM's own.
 
@@ -65,8 +92,10 @@ def extra_java_options() -> str:
     pays back what it costs. On this project's 2-core machine a notifications run on its fixtures
     took 108 s of CPU (67 s wall) with the default tiered compilers and 67 s (54 s wall) with
     ``-XX:TieredStopAtLevel=1`` (C1 only); but a run over 300,000 events was 9 % slower (102.9 s
-    against 94.7 s). So the default stays the JVM's, and the test suite and the fixture demo, which only ever
-    run small inputs, choose C1 (``tests/conftest.py``, ``scripts/run-local.sh``).
+    against 94.7 s), and one over 694,000 events 15 % (94.4 s against 83.3-88.8 s, both with the
+    parallel collector). So the default keeps both compilers (:data:`ENGINE_JAVA_OPTIONS`), and the
+    test suite and the fixture demo, which only ever run small inputs, choose C1
+    (``tests/conftest.py``, ``scripts/run-local.sh``).
     """
     options = os.environ.get("LAKEHOUSE_JAVA_OPTIONS", "").strip()
     if "-XX:TieredStopAtLevel=" in options and "-XX:ReservedCodeCacheSize=" not in options:
@@ -80,8 +109,14 @@ def extra_java_options() -> str:
 def static_confs(home: Home, packages: list[str], record_classes: bool = False) -> dict[str, str]:
     """Settings fixed at JVM start: a persistent Hive catalog (Derby) with Delta as the default, and
     the machine's class archive (:mod:`lakehouse.local.class_archive`), recorded by a pipeline run."""
-    java_options = (
-        f"-Dderby.system.home={home.root} {class_archive.java_options(record_classes)} {extra_java_options()}"
+    extra = extra_java_options()
+    java_options = " ".join(
+        (
+            f"-Dderby.system.home={home.root}",
+            class_archive.java_options(record_classes),
+            *engine_java_options(extra),
+            extra,
+        )
     )
     return {
         "spark.sql.catalogImplementation": "hive",
