@@ -40,9 +40,10 @@ def start(folder: Path) -> SparkSession:
     }
     for key, value in confs.items():
         builder = builder.config(key, value)
-    with output_to(folder / "spark.log"), resolved_alone(DELTA_PACKAGE):
+    with output_to(folder / "spark.log"), resolved_alone(confs.get("spark.jars.packages", "")) as record_jars:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
+        record_jars(spark.conf.get("spark.jars", "") or "")
     return spark
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyspark
 
 from lakehouse.local import class_archive
+from lakehouse.local.packages import jar_confs
 
 SPARK_VERSION = pyspark.__version__
 # delta-spark 4.4.1 (the Python package) is pinned; Maven Central serves the Spark 4.2 build of its
@@ -123,7 +124,7 @@ def static_confs(home: Home, packages: list[str], record_classes: bool = False) 
         "spark.sql.warehouse.dir": str(home.warehouse),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home.metastore};create=true",
         "spark.driver.extraJavaOptions": java_options.strip(),
-        "spark.jars.packages": ",".join(packages),
+        **jar_confs(packages),
         "spark.sql.extensions": DELTA_EXTENSION,
         "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
         "spark.ui.enabled": "false",

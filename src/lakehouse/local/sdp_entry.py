@@ -69,8 +69,10 @@ def session_for(spec: cli.PipelineSpec, launcher_confs: dict[str, str]) -> Spark
     builder = SparkSession.builder
     for key, value in spec.configuration.items():
         builder = builder.config(key, value)
-    with resolved_alone(launcher_confs.get("spark.jars.packages", "")):
-        return builder.getOrCreate()
+    with resolved_alone(launcher_confs.get("spark.jars.packages", "")) as record_jars:
+        spark = builder.getOrCreate()
+        record_jars(spark.conf.get("spark.jars", "") or "")
+    return spark
 
 
 class JvmWatch:

@@ -33,11 +33,13 @@ def open_session(home: Home | None = None) -> SparkSession:
     _held.enter_context(home_lock(home.root, "lakehouse sql / notebook session"))
     log = home.logs / f"warehouse-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     builder = SparkSession.builder.master("local[2]").appName("lakehouse-warehouse")
-    for key, value in {**static_confs(home, [DELTA_PACKAGE]), **session_confs()}.items():
+    confs = {**static_confs(home, [DELTA_PACKAGE]), **session_confs()}
+    for key, value in confs.items():
         builder = builder.config(key, value)
-    with output_to(log), resolved_alone(DELTA_PACKAGE):
+    with output_to(log), resolved_alone(confs.get("spark.jars.packages", "")) as record_jars:
         spark = builder.enableHiveSupport().getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
+        record_jars(spark.conf.get("spark.jars", "") or "")
     return spark
 
 
