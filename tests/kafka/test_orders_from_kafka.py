@@ -249,12 +249,15 @@ def test_the_runs_were_killed_in_silver_and_in_gold(crash: Crash):
     for run in crash.killed:
         assert run.returncode == -signal.SIGKILL, explain(run)
         assert "run summary" not in run.stdout, explain(run)
-    # layers completed before each kill: bronze only, then every layer before gold (silver, quarantine)
+    # graphs completed before each kill: bronze's only, then every one before gold's (bronze, silver);
+    # the quarantine runs in gold's graph (lakehouse.local.layers)
     assert in_silver.stdout.count("Run is COMPLETED") == 1, explain(in_silver)
     assert "running layer gold" not in in_silver.stdout, explain(in_silver)
-    layers_before_gold = in_gold.stdout.split("running layer gold")[0].count("running layer ")
-    assert "running layer silver" in in_gold.stdout and layers_before_gold >= 2, explain(in_gold)
-    assert in_gold.stdout.count("Run is COMPLETED") == layers_before_gold, explain(in_gold)
+    before_gold = in_gold.stdout.split("running layer gold")[0]
+    assert "running layer silver" in before_gold and "running layer quarantine" in before_gold, explain(in_gold)
+    graphs_before_gold = before_gold.count("Run is COMPLETED")
+    assert graphs_before_gold >= 2, explain(in_gold)
+    assert in_gold.stdout.count("Run is COMPLETED") == graphs_before_gold, explain(in_gold)
     assert flow_completed("gold")(in_gold.killed_after or ""), explain(in_gold)
 
 
