@@ -25,7 +25,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from lakehouse.local.home import DELTA_PACKAGE, Home, session_confs, static_confs
-from lakehouse.local.packages import resolved_alone
+from lakehouse.local.packages import started
 from lakehouse.local.warehouse import output_to
 
 
@@ -40,10 +40,9 @@ def start(folder: Path) -> SparkSession:
     }
     for key, value in confs.items():
         builder = builder.config(key, value)
-    with output_to(folder / "spark.log"), resolved_alone(confs.get("spark.jars.packages", "")) as record_jars:
-        spark = builder.getOrCreate()
+    with output_to(folder / "spark.log"):
+        spark = started(confs, builder.getOrCreate)
         spark.sparkContext.setLogLevel("ERROR")
-        record_jars(spark.conf.get("spark.jars", "") or "")
     return spark
 
 

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lakehouse.kafka.broker import cache_root
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 def _wanted(packages: str | list[str]) -> list[str]:
@@ -81,3 +85,12 @@ def resolved_alone(packages: str) -> Iterator[Callable[[str], None]]:
             tmp = record.with_name(f".{record.name}.tmp")
             tmp.write_text("\n".join(resolved) + "\n")
             tmp.replace(record)
+
+
+def started(confs: Mapping[str, str], start: Callable[[], SparkSession]) -> SparkSession:
+    """``start()`` a JVM given ``confs`` (as :func:`jar_confs` made them): alone when its packages
+    resolve for the first time here, then recording the jars they resolved to."""
+    with resolved_alone(confs.get("spark.jars.packages", "")) as record_jars:
+        spark = start()
+        record_jars(spark.conf.get("spark.jars", "") or "")
+    return spark

@@ -30,7 +30,7 @@ from pyspark.pipelines import cli
 from pyspark.sql import SparkSession
 from pyspark.sql.connect.client.core import DefaultChannelBuilder
 
-from lakehouse.local.packages import resolved_alone
+from lakehouse.local.packages import started
 from lakehouse.local.summary import user_message
 from lakehouse.local.update import run_update
 from lakehouse.machine import die_with_parent
@@ -69,10 +69,7 @@ def session_for(spec: cli.PipelineSpec, launcher_confs: dict[str, str]) -> Spark
     builder = SparkSession.builder
     for key, value in spec.configuration.items():
         builder = builder.config(key, value)
-    with resolved_alone(launcher_confs.get("spark.jars.packages", "")) as record_jars:
-        spark = builder.getOrCreate()
-        record_jars(spark.conf.get("spark.jars", "") or "")
-    return spark
+    return started(launcher_confs, builder.getOrCreate)
 
 
 class JvmWatch:

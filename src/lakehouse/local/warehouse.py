@@ -20,7 +20,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.local.home import DELTA_PACKAGE, Home, session_confs, static_confs
 from lakehouse.local.lock import home_lock
-from lakehouse.local.packages import resolved_alone
+from lakehouse.local.packages import started
 from lakehouse.machine import require_java
 
 _held = ExitStack()  # the home's lock, kept until the process ends
@@ -36,10 +36,9 @@ def open_session(home: Home | None = None) -> SparkSession:
     confs = {**static_confs(home, [DELTA_PACKAGE]), **session_confs()}
     for key, value in confs.items():
         builder = builder.config(key, value)
-    with output_to(log), resolved_alone(confs.get("spark.jars.packages", "")) as record_jars:
-        spark = builder.enableHiveSupport().getOrCreate()
+    with output_to(log):
+        spark = started(confs, builder.enableHiveSupport().getOrCreate)
         spark.sparkContext.setLogLevel("ERROR")
-        record_jars(spark.conf.get("spark.jars", "") or "")
     return spark
 
 
