@@ -1,7 +1,7 @@
 """Conflicting duplicates (issue #14 item 2): other content under a kept id is quarantined, never lost.
 
-Silver and the conflict check run as the pipeline runs them: silver's stream writes its table, then
-the check streams bronze against silver's finished table (parquet here; Delta in the pipelines).
+Silver and the quarantine run as the pipeline runs them: silver's stream writes its table, then the
+quarantine streams bronze against silver's finished table (parquet here; Delta in the pipelines).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def land(spark: SparkSession, folder: Path, batches: list[tuple[timedelta, list[
     return spark.readStream.schema(schema).option("maxFilesPerTrigger", 1).parquet(str(folder / "bronze"))
 
 
-def run_silver_then_conflicts(spark: SparkSession, folder: Path, batches: list[tuple[timedelta, list[str]]]):
+def run_silver_then_quarantine(spark: SparkSession, folder: Path, batches: list[tuple[timedelta, list[str]]]):
     bronze = land(spark, folder, batches)
     lines = orders.to_order_lines(keep_valid(orders.parse_order_events(bronze), orders.ORDER_LINE_RULES), WINDOW)
     silver = (
@@ -47,12 +47,12 @@ def run_silver_then_conflicts(spark: SparkSession, folder: Path, batches: list[t
     )
     silver.awaitTermination()
     kept = spark.read.parquet(str(folder / "silver"))
-    conflicts = orders_quarantine.to_conflicting_duplicates(
+    quarantine = orders_quarantine.to_order_line_quarantine(
         orders.parse_order_events(land(spark, folder / "again", batches)), kept
     )
-    query = conflicts.writeStream.format("memory").queryName("conflicts").trigger(availableNow=True).start()
+    query = quarantine.writeStream.format("memory").queryName("quarantine").trigger(availableNow=True).start()
     query.awaitTermination()
-    return kept.collect(), spark.table("conflicts").collect()
+    return kept.collect(), spark.table("quarantine").collect()
 
 
 def test_other_content_under_a_kept_id_is_quarantined_and_a_copy_is_not(spark, tmp_path):
@@ -64,7 +64,7 @@ def test_other_content_under_a_kept_id_is_quarantined_and_a_copy_is_not(spark, t
         (timedelta(seconds=1), [copy, changed, event(event_id="c")]),
         (timedelta(seconds=2), [event(event_id="b", Country="Brazil"), *same_batch]),
     ]
-    kept, conflicts = run_silver_then_conflicts(spark, tmp_path, batches)
+    kept, conflicts = run_silver_then_quarantine(spark, tmp_path, batches)
     assert sorted(row.event_id for row in kept) == ["a", "b", "c", "d"]
     assert {row.failed_rules[0] for row in conflicts} == {"conflicting_duplicate"}
     found = sorted((row.event_id, json.loads(row.raw_payload)) for row in conflicts)
@@ -85,8 +85,20 @@ def test_a_version_long_after_the_first_is_in_silver_or_in_quarantine(spark, tmp
         (timedelta(minutes=20), [late]),
         (timedelta(minutes=40), [event(event_id="a", Price=7.77)]),
     ]
-    kept, conflicts = run_silver_then_conflicts(spark, tmp_path, batches)
+    kept, conflicts = run_silver_then_quarantine(spark, tmp_path, batches)
     prices = {(row.event_id, str(row.unit_price)) for row in kept}
     quarantined = {(row.event_id, str(json.loads(row.raw_payload)["Price"])) for row in conflicts}
     for version in [("a", "21.47"), ("a", "9.99"), ("a", "7.77"), ("z", "21.47")]:
         assert (version in prices) != (version in quarantined), (version, prices, quarantined)
+
+
+def test_a_record_failing_a_rule_is_quarantined_for_the_rule_even_under_a_kept_id(spark, tmp_path):
+    """The conflict is judged only on records that passed every rule: a broken version of a kept
+    event is listed for what is broken, once, not also as a conflicting duplicate."""
+    broken = event(event_id="a", Quantity="many")
+    batches = [(timedelta(0), [event(event_id="a")]), (timedelta(seconds=1), [broken, event(event_id="a")])]
+    kept, quarantined = run_silver_then_quarantine(spark, tmp_path, batches)
+    assert [row.event_id for row in kept] == ["a"]
+    assert [(json.loads(row.raw_payload), row.failed_rules) for row in quarantined] == [
+        (json.loads(broken), ["quantity_not_a_number"])
+    ]

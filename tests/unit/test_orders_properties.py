@@ -55,7 +55,7 @@ def routed(parsed: DataFrame) -> DataFrame:
     silver = keep_valid(parsed, orders.ORDER_LINE_RULES).select(
         F.col("offset"), F.lit("silver").alias("where"), F.to_json(F.struct(*orders.ORDER_LINE_COLUMNS)).alias("row")
     )
-    quarantine = orders_quarantine.to_order_line_quarantine(parsed).select(
+    quarantine = orders_quarantine.to_order_line_quarantine(parsed, parsed.filter(F.lit(False))).select(
         F.col("offset"), F.lit("quarantine").alias("where"), F.to_json(F.struct("*")).alias("row")
     )
     return silver.unionByName(quarantine)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from chispa import assert_df_equality
+from pyspark.sql import functions as F
 
 from lakehouse.orders import quarantine as orders_quarantine
 from lakehouse.orders import silver as orders
@@ -180,7 +181,7 @@ def test_unparsable_json_is_rejected_with_its_cause_only(spark):
 
 def test_quarantine_keeps_the_raw_payload_and_the_source(spark):
     parsed = orders.parse_order_events(bronze_frame(spark, [event(), "garbage"]))
-    rows = orders_quarantine.to_order_line_quarantine(parsed).collect()
+    rows = orders_quarantine.to_order_line_quarantine(parsed, parsed.filter(F.lit(False))).collect()
     assert len(rows) == 1
     assert rows[0].raw_payload == "garbage"
     assert rows[0].topic == "orders"

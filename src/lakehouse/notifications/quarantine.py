@@ -1,8 +1,8 @@
-"""The notifications quarantine: why each rejected event was refused, and conflicting duplicates.
+"""The notifications quarantine: why each rejected event was refused, conflicting duplicates included.
 
 Records whose payload cannot be read or that fail a rule (:func:`quarantine_rules`), and valid
-events whose ``message_id`` silver already holds with other content (:func:`to_conflicting_duplicates`,
-:mod:`lakehouse.duplicates`), go to one table.
+events whose ``message_id`` silver already holds with other content (:mod:`lakehouse.duplicates`),
+go to one table, judged in one pass over bronze (:func:`to_notifications_quarantine`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 
 from lakehouse import payload
-from lakehouse.duplicates import conflicting_duplicates
+from lakehouse.duplicates import quarantine_with_conflicts
 from lakehouse.notifications.silver import NOTIFICATION_COLUMNS
-from lakehouse.quality import keep_valid
 
 
 def quarantine_rules(rules: dict[str, str]) -> dict[str, str]:
@@ -21,8 +20,8 @@ def quarantine_rules(rules: dict[str, str]) -> dict[str, str]:
     return payload.quarantine_rules(rules)
 
 
-def to_conflicting_duplicates(parsed: DataFrame, notifications: DataFrame, rules: dict[str, str]) -> DataFrame:
-    """Valid events whose ``message_id`` silver holds with other content (:mod:`lakehouse.duplicates`),
-    in the quarantine's shape. ``notifications`` is the silver table (read as a table, not a stream)."""
-    valid = keep_valid(parsed, rules)
-    return conflicting_duplicates(valid, notifications, "message_id", NOTIFICATION_COLUMNS)
+def to_notifications_quarantine(parsed: DataFrame, notifications: DataFrame, rules: dict[str, str]) -> DataFrame:
+    """Every event silver refused: the rules it failed, or ``conflicting_duplicate`` when silver holds
+    its ``message_id`` with other content. ``notifications`` is the silver table (read as a table,
+    not a stream)."""
+    return quarantine_with_conflicts(parsed, quarantine_rules(rules), notifications, "message_id", NOTIFICATION_COLUMNS)

@@ -91,7 +91,7 @@ def to_notifications(valid: DataFrame, watermark: str) -> DataFrame:
     notification arriving more than the window behind the newest one would be dropped without a
     trace (see :func:`lakehouse.orders.silver.to_order_lines`, also for how long an id is remembered);
     another content under a kept ``message_id`` is quarantined by
-    :func:`lakehouse.notifications.quarantine.to_conflicting_duplicates`. Must run on a stream.
+    :func:`lakehouse.notifications.quarantine.to_notifications_quarantine`. Must run on a stream.
     """
     notifications = valid.select(*[F.col(c) for c in (*NOTIFICATION_COLUMNS, "ingested_at")])
     unique = notifications.withWatermark("ingested_at", watermark).dropDuplicatesWithinWatermark(["message_id"])

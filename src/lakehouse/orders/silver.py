@@ -202,7 +202,7 @@ def to_order_lines(parsed: DataFrame, watermark: str) -> DataFrame:
 
     Two different events with identical content are two lines: only ``event_id`` identifies a
     duplicate; another content under a kept ``event_id`` is quarantined by
-    :func:`lakehouse.orders.quarantine.to_conflicting_duplicates`. Must run on a stream
+    :func:`lakehouse.orders.quarantine.to_order_line_quarantine`. Must run on a stream
     (``dropDuplicatesWithinWatermark`` is a streaming operator).
     """
     lines = parsed.select(*[F.col(c) for c in (*ORDER_LINE_COLUMNS, "ingested_at")])

@@ -14,10 +14,5 @@ quarantine = settings.layers.silver_table("order_lines_quarantine")
 
 @dp.table(name=quarantine, comment="Order events rejected: raw payload, failed rule names, source metadata")
 def order_lines_quarantine():
-    return rejected.to_order_line_quarantine(orders.parse_order_events(spark.readStream.table(bronze)))
-
-
-@dp.append_flow(target=quarantine, name="order_lines_conflicting_duplicates")
-def order_lines_conflicting_duplicates():
     parsed = orders.parse_order_events(spark.readStream.table(bronze))
-    return rejected.to_conflicting_duplicates(parsed, spark.read.table(order_lines))
+    return rejected.to_order_line_quarantine(parsed, spark.read.table(order_lines))
