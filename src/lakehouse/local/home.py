@@ -133,6 +133,9 @@ def static_confs(home: Home, packages: list[str], record_classes: bool = False) 
     }
 
 
+ROCKSDB_STATE_STORE = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
+
+
 def session_confs() -> dict[str, str]:
     """Runtime settings: Delta tables by default, small shuffles for a laptop, UTC everywhere.
 
@@ -142,6 +145,13 @@ def session_confs() -> dict[str, str]:
     and the flow would then fail on every later run. The pipeline engine gives each flow its own
     checkpoint, so the guard protects nothing here and is off; a lost checkpoint under a table with
     rows is still refused (:mod:`lakehouse.local.preflight`).
+
+    Streaming state (silver's de-duplication, the panel's open minutes) lives in RocksDB with
+    changelog checkpointing, as on Databricks Runtime 17.3 and later, not on the JVM heap: at 10x the
+    de-duplication window holds some 7 million ids, and the default provider, which also keeps the
+    previous version in memory, ran a 2 GB heap out of memory in the long-running mode. A checkpoint
+    keeps the provider it was started with (Spark records it in the checkpoint's offsets), so a
+    warehouse written before goes on with its own.
     """
     return {
         "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
@@ -150,4 +160,6 @@ def session_confs() -> dict[str, str]:
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.streaming.verifyCheckpointDirectoryEmptyOnStart": "false",
+        "spark.sql.streaming.stateStore.providerClass": ROCKSDB_STATE_STORE,
+        "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
     }
