@@ -13,7 +13,7 @@ minute's end and the commit of ``gold.notifications_per_minute`` that first hold
 end, that gold holds every valid event produced exactly once (``notifications_detail`` rows and
 distinct ids = produced; per-minute counts of closed minutes = produced in those minutes).
 
-    uv run python bench/bench_continuous.py [--rate 11570] [--minutes 10] [--json FILE]
+    uv run python bench/bench_continuous.py [--rate 11570] [--minutes 10] [--json FILE] [--log FILE]
 """
 
 from __future__ import annotations
@@ -184,6 +184,7 @@ def main() -> None:
         "--tail-limit", type=float, default=300.0, help="seconds to wait for the backlog after the producer ends"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--log", type=Path, help="also write the run's whole output (each flow's start and end) here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         landing, home = Path(tmp) / "landing", Path(tmp) / "home"
@@ -242,6 +243,8 @@ def main() -> None:
             for m in closed
             if per_minute.get(m.strftime("%Y-%m-%d %H:%M")) != producer.valid_per_minute[m]
         ]
+        if args.log:
+            args.log.write_text("".join(line for _, line in output))
         updates = [line.strip() for _, line in output if is_update_done(line)]
         read = sum(int(m.group(1).replace(",", "")) for u in updates if (m := BRONZE_GAIN.search(u)))
     figures = {
