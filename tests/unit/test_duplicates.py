@@ -16,6 +16,7 @@ from lakehouse.orders import quarantine as orders_quarantine
 from lakehouse.orders import silver as orders
 from lakehouse.quality import keep_valid
 from tests.unit.bronze import bronze_frame
+from tests.unit.streams import write_available
 from tests.unit.test_orders_silver import event
 
 WINDOW = "10 minutes"
@@ -38,14 +39,7 @@ def land(spark: SparkSession, folder: Path, batches: list[tuple[timedelta, list[
 def run_silver_then_quarantine(spark: SparkSession, folder: Path, batches: list[tuple[timedelta, list[str]]]):
     bronze = land(spark, folder, batches)
     lines = orders.to_order_lines(keep_valid(orders.parse_order_events(bronze), orders.ORDER_LINE_RULES), WINDOW)
-    silver = (
-        lines.writeStream.format("parquet")
-        .option("path", str(folder / "silver"))
-        .option("checkpointLocation", str(folder / "silver-checkpoint"))
-        .trigger(availableNow=True)
-        .start()
-    )
-    silver.awaitTermination()
+    write_available(lines, folder / "silver", folder / "silver-checkpoint")
     kept = spark.read.parquet(str(folder / "silver"))
     quarantine = orders_quarantine.to_order_line_quarantine(
         orders.parse_order_events(land(spark, folder / "again", batches)), kept

@@ -17,6 +17,7 @@ from lakehouse.empty_files import empty_files, listable
 from lakehouse.settings import SourceSettings
 from lakehouse.sources import read_bronze, register_file_readers
 from tests.conftest import REMOTE
+from tests.unit.streams import write_available
 
 local_only = pytest.mark.skipif(REMOTE, reason="streams a local landing folder")
 
@@ -58,14 +59,7 @@ def test_only_folders_the_driver_can_list_get_the_empty_file_stream(folder: str,
 
 def _run(spark: SparkSession, stream: DataFrame, root: Path) -> list[dict]:
     """One triggered update into a folder with its checkpoint; every row written so far."""
-    (
-        stream.writeStream.format("parquet")
-        .option("path", str(root / "out"))
-        .option("checkpointLocation", str(root / "checkpoint"))
-        .trigger(availableNow=True)
-        .start()
-        .awaitTermination()
-    )
+    write_available(stream, root / "out", root / "checkpoint")
     rows = spark.read.parquet(str(root / "out")).drop("ingested_at").collect()
     return sorted((row.asDict() for row in rows), key=lambda row: (row["file_path"], row["offset"] or 0))
 

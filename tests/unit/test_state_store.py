@@ -14,6 +14,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from lakehouse.local.home import session_confs
+from tests.unit.streams import write_available
 
 PROVIDER = "spark.sql.streaming.stateStore.providerClass"
 HDFS_STATE_STORE = "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider"
@@ -40,14 +41,7 @@ def deduplicate(spark: SparkSession, folder: Path, ids: list[str]) -> list[str]:
     landing = folder / "landing"
     spark.createDataFrame([(i,) for i in ids], "id string").coalesce(1).write.mode("append").parquet(str(landing))
     stream = spark.readStream.schema("id string").parquet(str(landing)).dropDuplicates(["id"])
-    query = (
-        stream.writeStream.format("parquet")
-        .option("path", str(folder / "kept"))
-        .option("checkpointLocation", str(folder / "checkpoint"))
-        .trigger(availableNow=True)
-        .start()
-    )
-    query.awaitTermination()
+    write_available(stream, folder / "kept", folder / "checkpoint")
     return sorted(row.id for row in spark.read.parquet(str(folder / "kept")).collect())
 
 
