@@ -9,7 +9,10 @@ in one Spark session.
 
 Measured, from the run's own Delta log (no Spark): for every closed minute, the lag between the
 minute's end and the commit of ``gold.notifications_per_minute`` that first holds it (goal: within
-60 s + the panel watermark); the pipeline JVM's resident memory every 10 s (goal: flat); and at the
+60 s + the panel watermark), and what it is made of beyond the watermark: the wait from the landing
+of the file that closes the minute to the start of the next update (it depends on where the
+trigger falls against the minute, so it differs from run to run), and that update's time until the
+panel's commit; the pipeline JVM's resident memory every 10 s (goal: flat); and at the
 end, that gold holds every valid event produced exactly once (``notifications_detail`` rows and
 distinct ids = produced; per-minute counts of closed minutes = produced in those minutes).
 
@@ -72,6 +75,7 @@ class Producer:
         self.written = 0
         self.last_event: datetime | None = None
         self.finished_at: float | None = None  # monotonic time the last file landed
+        self.landed: list[tuple[datetime, float]] = []  # (a file's last event time, monotonic time it landed)
 
     def write_batch(self, number: int, at: datetime) -> None:
         size = int(self.rate * self.batch)
@@ -96,6 +100,7 @@ class Producer:
         pending = self.landing / f".notifications-{number:06d}.jsonl.tmp"
         pending.write_text("\n".join(lines) + "\n")
         pending.rename(self.landing / f"notifications-{number:06d}.jsonl")
+        self.landed.append((at + timedelta(seconds=self.batch * (size - 1) / size), time.monotonic()))
         self.written += size
         self.last_event = at + timedelta(seconds=self.batch)
 
@@ -140,6 +145,27 @@ def tail_read(output: list[tuple[float, str]], producer: Producer) -> bool:
     the second update to finish after the producer stopped."""
     done = producer.finished_at
     return done is not None and sum(1 for at, line in output if at > done and is_update_done(line)) >= 2
+
+
+def update_starts(output: list[tuple[float, str]]) -> list[float]:
+    """Monotonic times the updates began their bronze layer (run or found up to date)."""
+    markers = ("lakehouse: running layer bronze", "lakehouse: layer bronze")
+    return [at for at, line in output if line.startswith(markers)]
+
+
+def lag_parts(
+    minute: datetime, committed: datetime, producer: Producer, starts: list[float], clock: float
+) -> tuple[float, float] | None:
+    """A closed minute's lag beyond the watermark, in two parts: the wait from the landing of the
+    file that closes it (its first event at or past the minute's end + the watermark) to the start
+    of the next update, and that update's time until the panel's commit. ``clock`` turns a monotonic
+    time into epoch seconds. None when the file or the update is not found."""
+    closing = minute + timedelta(minutes=1) + PANEL_WATERMARK
+    landed = next((at for last, at in producer.landed if last >= closing), None)
+    start = next((at for at in starts if landed is not None and at >= landed), None)
+    if landed is None or start is None:
+        return None
+    return start - landed, committed.timestamp() - (start + clock)
 
 
 def first_commit_per_minute(warehouse: Path) -> dict[datetime, datetime]:
@@ -233,9 +259,15 @@ def main() -> None:
             if m + timedelta(minutes=1) + PANEL_WATERMARK <= (producer.last_event or m)
         )
         missing = [m for m in closed if m not in committed]
+        clock = time.time() - time.monotonic()
+        starts = update_starts(output)
+        parts = []
         for minute in closed:
             if minute in committed:
                 lags.append((committed[minute] - (minute + timedelta(minutes=1))).total_seconds())
+                found = lag_parts(minute, committed[minute], producer, starts, clock)
+                if found is not None:
+                    parts.append(found)
         counts = count_query(home)
         per_minute = json.loads(counts["per_minute"] or "{}")
         wrong_minutes = [
@@ -261,6 +293,8 @@ def main() -> None:
         "lag_seconds_p95": nearest_rank(lags, 0.95),
         "lag_seconds_max": round(max(lags), 1) if lags else None,
         "lag_goal_seconds": 60 + PANEL_WATERMARK.total_seconds(),
+        "lag_wait_for_update_seconds": [round(wait, 1) for wait, _ in parts],
+        "lag_update_until_commit_seconds": [round(work, 1) for _, work in parts],
         "jvm_rss_mib_over_time": memory,
         "detail_rows": counts["detail_rows"],
         "detail_distinct_ids": counts["detail_ids"],
@@ -283,6 +317,11 @@ def main() -> None:
     if lags:
         print(f"panel lag over {len(lags)} closed minutes: p50 {figures['lag_seconds_p50']} s, "
               f"p95 {figures['lag_seconds_p95']} s, max {figures['lag_seconds_max']} s")  # fmt: skip
+    if parts:
+        waits, works = [w for w, _ in parts], [w for _, w in parts]
+        print(f"  beyond the watermark: wait for the next update p50 {statistics.median(waits):.1f} s, "
+              f"max {max(waits):.1f} s; the update until the panel's commit p50 {statistics.median(works):.1f} s, "
+              f"max {max(works):.1f} s")  # fmt: skip
     if rss:
         print(f"JVM RSS MiB: first {rss[0]}, max {max(rss)}, last {rss[-1]}")
     print(f"gold detail rows {counts['detail_rows']:,}, distinct ids {counts['detail_ids']:,}")

@@ -37,7 +37,7 @@ from lakehouse.produce.communication import synthetic_notifications
 from lakehouse.produce.files import write_jsonl
 
 PER_FILE = 50_000
-UPDATE_DONE = re.compile(r"lakehouse: update (\d+) done in ([\d.]+) s: (.*)")
+UPDATE_DONE = re.compile(r"lakehouse: update (\d+) done in ([\d.]+) s(?: \(summary [\d.]+ s\))?: (.*)")
 BRONZE_GAIN = re.compile(r"bronze\.notifications_raw \+([\d,]+)")
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -107,7 +107,12 @@ class JvmWatch:
 def trigger_line(number: int, summary: dict[str, Any]) -> str:
     """One line per update of a long-running run: what each table gained, and how long it took."""
     written = [f"{d['dataset']} +{d['rows_written']:,}" for d in summary.get("datasets", []) if d["rows_written"]]
-    return f"lakehouse: update {number} done in {summary['seconds']} s: {', '.join(written) or 'no new input'}"
+    took = (
+        f"{summary['seconds']} s (summary {summary['summary_seconds']} s)"
+        if "summary_seconds" in summary
+        else f"{summary['seconds']} s"
+    )
+    return f"lakehouse: update {number} done in {took}: {', '.join(written) or 'no new input'}"
 
 
 def run(arguments: argparse.Namespace, launcher_confs: dict[str, str]) -> dict[str, Any]:
