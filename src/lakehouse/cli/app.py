@@ -81,7 +81,8 @@ def run(
     source: Annotated[str | None, typer.Option(help="Override lakehouse.source (e.g. kafka)")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a configuration key: KEY=VALUE")] = [],  # noqa: B006
     every: Annotated[
-        str | None, typer.Option(help="Keep running: an update every 60s, 2m, ... in one Spark session")
+        str | None,
+        typer.Option(help="Keep running: an update every 60s, 2m, ... (on multiples of it) in one Spark session"),
     ] = None,
     triggers: Annotated[int | None, typer.Option(help="With --every: stop after this many updates")] = None,
 ) -> None:
