@@ -120,12 +120,13 @@ def next_start(began: float, every: float) -> float:
     """When the update after one that began at ``began`` (epoch seconds) starts: at the first multiple
     of ``every`` after ``began``, at once if the update ran past it.
 
-    This is Spark's processing-time trigger (``ProcessingTimeExecutor``): triggers fall on multiples
-    of the interval, so ``--every 60s`` starts its updates on the minute rather than at whatever
-    phase the JVM's start left. For a per-minute panel over events that land as they happen, with a
-    watermark of whole minutes, the events that close a minute have landed by a whole minute, and
-    the update that starts then emits it; with a free phase the wait for that update was anything
-    up to a whole interval, and differed from run to run (bench/bench_continuous.py, README).
+    This is Spark's processing-time trigger (``ProcessingTimeExecutor.nextBatchTime``): triggers
+    fall on multiples of the interval, so with updates shorter than the interval ``--every 60s``
+    starts them on the minute, whatever phase the JVM's start left. A per-minute panel over events
+    that land as they happen, with a watermark of whole minutes, then emits each minute in the
+    update that starts just after the events closing it landed. An update that runs past the next
+    multiple is followed at once, as in Spark, so nothing waits a whole interval for data that has
+    already closed a minute; the phase comes back once an update ends before the next multiple.
     """
     return (began // every + 1) * every
 
