@@ -162,8 +162,10 @@ def lag_parts(
     time into epoch seconds. None when the file or the update is not found."""
     closing = minute + timedelta(minutes=1) + PANEL_WATERMARK
     landed = next((at for last, at in producer.landed if last >= closing), None)
-    start = next((at for at in starts if landed is not None and at >= landed), None)
-    if landed is None or start is None:
+    if landed is None:
+        return None
+    start = next((at for at in starts if at >= landed), None)
+    if start is None:
         return None
     return start - landed, committed.timestamp() - (start + clock)
 

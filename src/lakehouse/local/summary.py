@@ -163,9 +163,10 @@ def duplicates_dropped(
     valid = f"SELECT b.raw_payload FROM {bronze_new} b LEFT ANTI JOIN {quarantine_new} q ON {same_record}"
     column = accounting.key.removeprefix("$.")
     run_ids = f"SELECT DISTINCT get_json_object(raw_payload, '{accounting.key}') AS id FROM ({valid})"
-    # Ids silver held before the run, looked up by this run's ids: silver's side is filtered, not
-    # de-duplicated and compared whole (an EXCEPT), so the cost stays with the run's size as silver
-    # grows (6.4 million rows in a long-running run: 3.4 s against 6.4-10.6 s, bench/README).
+    # Ids silver held before the run, looked up by this run's ids: silver is only scanned and probed
+    # against the run's ids (broadcast), not de-duplicated and shuffled whole as an EXCEPT did. That
+    # evaluates the run's ids twice, which costs less as silver grows: 3.4 s against 6.4-10.6 s on
+    # 6.4 million ids (a batch replay, README issue #12).
     held = "0"
     if before.get(silver, -1) >= 0:
         held = (
