@@ -68,10 +68,32 @@ def test_progress_counts_the_rows_a_completed_flow_wrote_this_run(tmp_path: Path
     commit_file(tmp_path / "gold.db" / "new", 0, "WRITE", {"numOutputRows": "3"})
 
     line = progress.annotate("2026-12-03 06:14:28: Flow spark_catalog.silver.lines has COMPLETED.")
-    assert re.fullmatch(r".*has COMPLETED\. \(5 rows written, \d+\.\d s\)", line), line
+    assert re.fullmatch(r".*has COMPLETED\. \(5 rows written, total \d+\.\d s\)", line), line
     assert "(3 rows written, " in progress.annotate("Flow spark_catalog.gold.new has COMPLETED.")
     assert progress.annotate("Flow spark_catalog.silver.lines is RUNNING.").endswith("RUNNING.")
     assert re.search(r"Run is COMPLETED\. \(\d+\.\d s\)$", progress.annotate("Run is COMPLETED."))
+
+
+def test_progress_times_each_flow_and_starts_again_with_each_update(tmp_path: Path) -> None:
+    table = tmp_path / "silver.db" / "lines"
+    commit_file(table, 0, "STREAMING UPDATE", {"numOutputRows": "7"})
+    progress = Progress(tmp_path, ["silver"], started=time.monotonic() - 30)
+    progress.annotate("Flow spark_catalog.silver.lines is RUNNING.")
+    time.sleep(0.2)
+    commit_file(table, 1, "STREAMING UPDATE", {"numOutputRows": "5"})
+    first = progress.annotate("Flow spark_catalog.silver.lines has COMPLETED.")
+    took = re.fullmatch(r".*\(5 rows written, flow (\d+\.\d) s, total (\d+\.\d) s\)", first)
+    assert took is not None, first
+    assert 0.2 <= float(took.group(1)) < 5 and float(took.group(2)) >= 30
+
+    assert progress.annotate("lakehouse: update 1 done in 31.0 s: silver.lines +5") == (
+        "lakehouse: update 1 done in 31.0 s: silver.lines +5"
+    )
+    commit_file(table, 2, "STREAMING UPDATE", {"numOutputRows": "4"})
+    second = progress.annotate("Flow spark_catalog.silver.lines has COMPLETED.")
+    took = re.fullmatch(r".*\(4 rows written, total (\d+\.\d) s\)", second)  # no RUNNING seen this update
+    assert took is not None, second
+    assert float(took.group(1)) < 5
 
 
 def test_the_files_an_append_only_run_added(tmp_path: Path) -> None:
