@@ -12,9 +12,11 @@ minute's end and the commit of ``gold.notifications_per_minute`` that first hold
 60 s + the panel watermark), and what it is made of beyond the watermark: the wait from the landing
 of the file that closes the minute to the start of the next update (it depends on where the
 trigger falls against the minute, so it differs from run to run), and that update's time until the
-panel's commit; the pipeline JVM's resident memory every 10 s (goal: flat); and at the
-end, that gold holds every valid event produced exactly once (``notifications_detail`` rows and
-distinct ids = produced; per-minute counts of closed minutes = produced in those minutes).
+panel's commit; each update's seconds per flow (from the run's progress lines), which shows the
+flows that grow with the tables they read; the pipeline JVM's resident memory every 10 s (goal:
+flat); and at the end, that gold holds every valid event produced exactly once
+(``notifications_detail`` rows and distinct ids = produced; per-minute counts of closed minutes =
+produced in those minutes).
 
     uv run python bench/bench_continuous.py [--rate 11570] [--minutes 10] [--json FILE] [--log FILE]
 """
@@ -49,6 +51,8 @@ DETAIL = "gold.notifications_detail"
 PANEL_WATERMARK = timedelta(minutes=2)  # the pipeline's default lakehouse.notifications.panel_watermark
 SPOILED_CHANNEL = "Pigeon"
 BRONZE_GAIN = re.compile(r"bronze\.notifications_raw \+([\d,]+)")
+# A completed flow's progress line with its own time (:mod:`lakehouse.local.progress`).
+FLOW_TIME = re.compile(r"Flow (?:spark_catalog\.)?\w+\.(?P<table>\w+) has COMPLETED\. \(.*flow (?P<seconds>[\d.]+) s")
 
 
 def is_valid(event: dict[str, Any]) -> bool:
@@ -138,6 +142,34 @@ def nearest_rank(values: list[float], share: float) -> float | None:
 
 def is_update_done(line: str) -> bool:
     return line.startswith("lakehouse: update ") and " done in " in line
+
+
+def flow_seconds(output: list[tuple[float, str]]) -> list[dict[str, float]]:
+    """Each update's flows with their own seconds, in update order: where an update's time goes,
+    and which flow grows with the tables it reads."""
+    updates: list[dict[str, float]] = []
+    current: dict[str, float] = {}
+    for _, line in output:
+        found = FLOW_TIME.search(line)
+        if found is not None:
+            current[found.group("table")] = float(found.group("seconds"))
+        elif is_update_done(line):
+            updates.append(current)
+            current = {}
+    return updates
+
+
+def flow_table(updates: list[dict[str, float]]) -> list[str]:
+    """:func:`flow_seconds` as a table, one row per update that ran a flow."""
+    names = list(dict.fromkeys(name for update in updates for name in update))
+    rows = ["update  " + "  ".join(names)]
+    for number, update in enumerate(updates, start=1):
+        if update:
+            cells = (f"{update[name]:.1f}" if name in update else "-" for name in names)
+            rows.append(
+                f"{number:>6}  " + "  ".join(cell.rjust(len(name)) for cell, name in zip(cells, names, strict=True))
+            )
+    return rows
 
 
 def tail_read(output: list[tuple[float, str]], producer: Producer) -> bool:
@@ -280,6 +312,7 @@ def main() -> None:
         if args.log:
             args.log.write_text("".join(line for _, line in output))
         updates = [line.strip() for _, line in output if is_update_done(line)]
+        flows = flow_seconds(output)
         read = sum(int(m.group(1).replace(",", "")) for u in updates if (m := BRONZE_GAIN.search(u)))
     figures = {
         "rate_events_per_second": args.rate,
@@ -297,6 +330,7 @@ def main() -> None:
         "lag_goal_seconds": 60 + PANEL_WATERMARK.total_seconds(),
         "lag_wait_for_update_seconds": [round(wait, 1) for wait, _ in parts],
         "lag_update_until_commit_seconds": [round(work, 1) for _, work in parts],
+        "flow_seconds_per_update": flows,
         "jvm_rss_mib_over_time": memory,
         "detail_rows": counts["detail_rows"],
         "detail_distinct_ids": counts["detail_ids"],
@@ -316,6 +350,9 @@ def main() -> None:
     )
     for line in updates:
         print(f"  {line}")
+    print("seconds per flow (the flows after silver run side by side):")
+    for row in flow_table(flows):
+        print(f"  {row}")
     if lags:
         print(f"panel lag over {len(lags)} closed minutes: p50 {figures['lag_seconds_p50']} s, "
               f"p95 {figures['lag_seconds_p95']} s, max {figures['lag_seconds_max']} s")  # fmt: skip
