@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 from processes import LAKEHOUSE, ROOT
 
 from lakehouse.local import delta_log
+from lakehouse.local.progress import UPDATE_DONE
 from lakehouse.produce.communication import synthetic_notifications
 
 PANEL = "gold.notifications_per_minute"
@@ -141,7 +142,7 @@ def nearest_rank(values: list[float], share: float) -> float | None:
 
 
 def is_update_done(line: str) -> bool:
-    return line.startswith("lakehouse: update ") and " done in " in line
+    return UPDATE_DONE.match(line) is not None
 
 
 def flow_seconds(output: list[tuple[float, str]]) -> list[dict[str, float]]:

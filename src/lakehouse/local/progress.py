@@ -29,9 +29,8 @@ class Progress:
     def __init__(self, warehouse: Path, schemas: Iterable[str], started: float | None = None) -> None:
         self.warehouse = warehouse
         self.schemas = list(schemas)
-        self.started = time.monotonic() if started is None else started
-        self.before = delta_log.table_versions(warehouse, self.schemas)
         self.running: dict[str, float] = {}
+        self.next_update(started)
 
     def elapsed(self) -> str:
         return f"{time.monotonic() - self.started:.1f} s"
@@ -55,8 +54,9 @@ class Progress:
             self.next_update()
         return line
 
-    def next_update(self) -> None:
-        """Count the next update's rows and time from now (a long-running run's updates)."""
-        self.started = time.monotonic()
+    def next_update(self, started: float | None = None) -> None:
+        """Count the rows and time of the (next) update from ``started``, by default now: the run's
+        start, then each update of a long-running run."""
+        self.started = time.monotonic() if started is None else started
         self.before = delta_log.table_versions(self.warehouse, self.schemas)
         self.running.clear()
