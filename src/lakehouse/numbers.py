@@ -33,27 +33,42 @@ def is_number(text: Column) -> Column:
     return text.rlike(NUMBER_PATTERN)
 
 
+# Why plain string functions, and no CASE or COALESCE around the work, below: Spark evaluates a
+# subexpression used twice only once where both uses are always evaluated, never inside a branch
+# that may be skipped. Written with ``regexp_extract`` and ``when(...).otherwise(...)``, one
+# ``decimal_places`` evaluated its exponent regex 8 times and its trailing-zero regex 3 times per
+# field: parsing 536,350 order events took 7.9-9.6 s (10.6-10.8 s with silver's rules), against
+# 2.3-3.0 s (3.9-4.4 s) for this form, on the same rows (local Spark, warm, 2026-12-07).
+
+
 def _exponent(text: Column) -> Column:
-    """The exponent of ``1.5e3`` (3), 0 without one; NULL when it does not fit an int."""
-    digits = F.regexp_extract(text, r"[eE]([+-]?[0-9]+)$", 1)
-    return F.when(digits == F.lit(""), F.lit(0)).otherwise(digits.try_cast("int"))
+    """The exponent of ``1.5e3`` (3), 0 without one; NULL when it does not fit an int.
+
+    Meaningful only where :func:`is_number` holds: then the text after the one ``e`` is the
+    exponent, signed or not.
+    """
+    lowered = F.lower(text)
+    digits = F.when(F.instr(lowered, "e") > F.lit(0), F.substring_index(lowered, "e", -1)).otherwise(F.lit("0"))
+    return digits.try_cast("int")
 
 
 def decimal_places(text: Column) -> Column:
     """How many decimals the exact value of a number has: ``8.950`` 2, ``100e-2`` 0, ``1.0E-5`` 5.
 
-    Trailing zeros do not count (``12.0`` is an integer, zero has no decimals): the digits' trailing
-    zeros are dropped, then places = fraction digits - dropped zeros - exponent, at least 0. NULL
-    when the exponent is beyond an int, so that such a number fails the decimals rule rather than
+    Trailing zeros do not count (``12.0`` is an integer, zero has no decimals): places = fraction
+    digits - the digits' trailing zeros - exponent, at least 0. NULL when the exponent of a number
+    other than zero is beyond an int, so that such a number fails the decimals rule rather than
     passing it. Meaningful only where :func:`is_number` holds.
     """
-    mantissa = F.regexp_extract(text, r"^[+-]?([0-9]*[.]?[0-9]*)", 1)
-    fraction = F.regexp_extract(text, r"^[+-]?[0-9]*[.]([0-9]*)", 1)
-    digits = F.regexp_replace(mantissa, r"[.]", "")
-    significant = F.regexp_replace(digits, "0+$", "")
-    dropped = F.length(digits) - F.length(significant)
-    places = F.try_subtract(F.length(fraction) - dropped, _exponent(text))
-    return F.when(significant == F.lit(""), F.lit(0)).when(places < F.lit(0), F.lit(0)).otherwise(places)
+    mantissa = F.ltrim(F.substring_index(F.lower(text), "e", 1), F.lit("+-"))
+    dot = F.instr(mantissa, ".")  # 0 without a point
+    fraction = (F.length(mantissa) - dot) * F.least(dot, F.lit(1))
+    digits = F.replace(mantissa, F.lit("."), F.lit(""))
+    significant = F.length(F.rtrim(digits, F.lit("0")))  # 0 for zero
+    places = F.try_subtract(fraction - (F.length(digits) - significant), _exponent(text))
+    at_least_zero = places - F.least(places, F.lit(0))  # NULL stays NULL, where greatest() would give 0
+    # Zero has no decimals, whatever its exponent: the fallback runs only where the product is NULL.
+    return F.coalesce(at_least_zero * F.least(significant, F.lit(1)), F.when(significant == F.lit(0), F.lit(0)))
 
 
 def exact_decimal(text: Column, scale: int) -> Column:
