@@ -54,7 +54,8 @@ def test_number_recognition_and_decimal_places_agree_with_python(spark, texts):
 def test_extreme_numbers_are_null_not_errors(spark):
     """Beyond the work bounds the value is NULL; ``places`` means nothing where ``is_number`` fails."""
     texts = ["1e999999999", "1e-999999999", "9" * 2000, "-0.00", "12.0", "1,50", "NaN", "Infinity"]
-    # An exponent beyond an int: no decimals for zero, NULL (the decimals rule fails) for the rest.
+    # A zero and a non-zero with an exponent beyond an int (no decimals; NULL, so the decimals rule
+    # fails), zeros on both sides of the digits, and an upper-case signed exponent.
     texts += ["0e99999999999", "1e99999999999", "00100.00100", "1E+3"]
     frame = spark.createDataFrame([(t,) for t in texts], "text string")
     text = F.col("text")
