@@ -111,5 +111,5 @@ def test_lakehouse_produce_never_imports_pyspark(tmp_path):
 
 def test_only_compat_and_the_local_entry_import_pyspark_pipelines():
     importers = {name for name, path in MODULES.items() if "pyspark.pipelines" in imports_of(path)}
-    local_side = {"lakehouse.local.sdp_entry", "lakehouse.local.update"}
+    local_side = {"lakehouse.local.sdp_entry", "lakehouse.local.update", "lakehouse.local.graphs"}
     assert importers <= {"lakehouse.compat", *local_side}, "as the README promises"

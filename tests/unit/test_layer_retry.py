@@ -23,7 +23,7 @@ class Layer:
         self.calls = 0
         self.done = object()
 
-    def __call__(self, *_: Any) -> Any:
+    def __call__(self, *_: Any, **__: Any) -> Any:
         self.calls += 1
         if self.errors:
             raise self.errors.pop(0)
