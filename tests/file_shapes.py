@@ -32,7 +32,7 @@ def json_records(text: str) -> list[str]:
         return [""]
     if body.startswith("["):
         try:
-            elements = json.loads(body)
+            elements = json.loads(body, parse_constant=_refuse)
         except ValueError:
             return [text]
         return [json.dumps(e) for e in elements] if isinstance(elements, list) else [text]

@@ -9,7 +9,8 @@ file. :func:`json_records`:
 - **empty** (no visible character): one empty record, so the file's arrival is on record and the
   silver rules quarantine it as ``payload_not_empty``;
 - **JSON array** (first character ``[``): one record per element, re-serialised compactly; an
-  array that does not parse is one record, the whole file, quarantined as not a JSON object;
+  array that does not parse (``NaN`` and ``Infinity`` included: they are not JSON) is one record,
+  the whole file, quarantined as not a JSON object;
 - **one JSON document** (an object spread over several lines, whose first line is not an object by
   itself): one record, the document;
 - otherwise **JSON lines**: one record per line that has a visible character, kept exactly as
@@ -31,6 +32,10 @@ from pyspark.sql import functions as F
 # A byte-order mark is not content: it is ignored when telling the file's shape.
 _EDGES = r"^[\s\x{FEFF}]+|\s+$"
 OBJECT_PROBE = "map<string,string>"
+# ``NaN`` and ``Infinity`` are not JSON (RFC 8259). Spark's reader takes them by default and writes an
+# element holding one back with the constant quoted (``"NaN"``), which would turn an unreadable record
+# into a readable one; refused, the array is one record, the file as received.
+_STRICT_JSON = {"allowNonNumericNumbers": "false"}
 
 
 def _starts_with(text: Column, char: str) -> Column:
@@ -70,7 +75,7 @@ def json_records(text: Column) -> Column:
 
     return (
         F.when(text.isNull() | ~text.rlike(r"[^\s\x{FEFF}]"), F.array(F.lit("")))
-        .when(_starts_with(text, "["), F.coalesce(F.from_json(body, "array<string>"), F.array(text)))
+        .when(_starts_with(text, "["), F.coalesce(F.from_json(body, "array<string>", _STRICT_JSON), F.array(text)))
         .otherwise(F.element_at(F.transform(F.array(_lines(text)), document_or_lines), 1))
     )
 
