@@ -6,7 +6,7 @@ Why layers run as separate graphs, and which share one: :mod:`lakehouse.local.la
 and drops each graph when it has run, so a long-running ``lakehouse run --every`` does not pile them
 up in the server.
 
-Once every flow of a stage has completed, and while Spark's engine takes 1.1-1.8 s to notice and
+Once every flow of a stage has completed, and while Spark's engine takes 1.1-2.0 s to notice and
 end that stage's run (:mod:`lakehouse.local.graphs`), the update already plans the next stage and
 registers its graph, or, after the last stage, collects the summary. The next stage's flows start
 only once the run before has ended well; if it fails, what was prepared is dropped.
